@@ -1,0 +1,36 @@
+/** Results of running a verification plan, and of the proof protocol (DESIGN.md §4). */
+import type { ProofOutcomeKind } from '../core/events.ts';
+import type { EvidenceRef, RunVerdict } from '../core/ticket.ts';
+import type { VerificationPlan } from './plan.ts';
+
+export interface StepResult {
+  index: number;
+  action: string;
+  status: 'passed' | 'failed' | 'skipped';
+  durationMs: number;
+  /** Why it failed, in words the model can act on. */
+  error?: string;
+  /** Screenshot taken after the step (or at the failure). */
+  screenshot?: string;
+}
+
+export interface PlanRun {
+  label: string; // 'base' | 'head-1' | 'head-2'
+  appUrl: string;
+  verdict: RunVerdict;
+  steps: StepResult[];
+  durationMs: number;
+  video?: string;
+  trace?: string;
+}
+
+export interface ProofResult {
+  outcome: ProofOutcomeKind;
+  /** Structured feedback for the coder: "passes on the old code, so it proves nothing", … */
+  feedback: string;
+  plan: VerificationPlan;
+  runs: PlanRun[];
+  evidence?: EvidenceRef;
+  /** The equivalent @playwright/test source, so a human can rerun the proof. */
+  playwrightTest: string;
+}

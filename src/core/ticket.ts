@@ -1,0 +1,113 @@
+/** The ticket object of DESIGN.md §4: stored, served by the API, printed by `--json`. */
+
+export const STAGES = ['queued', 'preparing', 'coding', 'verifying', 'reviewing', 'publishing', 'done'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** `queued` and `running` are live; the other four are terminal (DESIGN.md §1). */
+export type TicketStatus = 'queued' | 'running' | 'pr_opened' | 'failed' | 'rejected' | 'cancelled';
+export const TERMINAL_STATUSES: readonly TicketStatus[] = ['pr_opened', 'failed', 'rejected', 'cancelled'];
+export const isTerminal = (s: TicketStatus): boolean => TERMINAL_STATUSES.includes(s);
+
+export type RequestSource = 'slack' | 'cli' | 'web' | 'github';
+
+export interface TicketRequest {
+  text: string;
+  source: RequestSource;
+  requester: string;
+  /** Who triggered it (the Slack user who reacted), when not the requester. */
+  trigger?: string;
+  slack?: { channel: string; ts: string; threadTs?: string; permalink?: string };
+  /** Exactly-once intake key: Slack channel+ts, or a client-given id. */
+  sourceKey?: string;
+  /** A follow-up ticket works on the branch of an earlier one and updates the same PR. */
+  followUpOf?: string;
+  /** Clarifications added while the ticket runs (Slack thread replies), seen at the next turn. */
+  clarifications?: string[];
+}
+
+export interface PullRequestRef {
+  url: string;
+  number: number;
+  branch: string;
+  draft: boolean;
+}
+
+export type RunVerdict = 'passed' | 'failed';
+
+export interface EvidenceRef {
+  dir: string;
+  manifest: string;
+  video?: string;
+  gif?: string;
+  screenshots: string[];
+  proof: { base: RunVerdict; head: RunVerdict[] };
+}
+
+export type ReviewVerdict = 'approve' | 'request_changes' | 'reject';
+export interface ReviewComment {
+  path?: string;
+  line?: number;
+  body: string;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  costUsd?: number;
+}
+
+export interface Timings {
+  queuedMs?: number;
+  preparingMs?: number;
+  codingMs?: number;
+  verifyingMs?: number;
+  reviewingMs?: number;
+  publishingMs?: number;
+  totalMs?: number;
+  modelMs?: number;
+}
+
+export interface Ticket {
+  id: string;
+  status: TicketStatus;
+  stage: Stage;
+  target: string;
+  request: TicketRequest;
+  pr?: PullRequestRef;
+  evidence?: EvidenceRef;
+  review?: { verdict: ReviewVerdict; comments: ReviewComment[] };
+  usage: Usage;
+  timings: Timings;
+  error?: { code: string; message: string };
+  /** Title and summary the coder gave at `finish`. */
+  result?: { title: string; summary: string };
+  attempts: number;
+  /** True when the model was the scripted replay, so every page can say so. */
+  scripted?: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const emptyUsage = (): Usage => ({ promptTokens: 0, completionTokens: 0, cachedTokens: 0 });
+
+export function addUsage(a: Usage, b: Partial<Usage>): Usage {
+  return {
+    promptTokens: a.promptTokens + (b.promptTokens ?? 0),
+    completionTokens: a.completionTokens + (b.completionTokens ?? 0),
+    cachedTokens: a.cachedTokens + (b.cachedTokens ?? 0),
+    costUsd:
+      a.costUsd === undefined && b.costUsd === undefined ? undefined : (a.costUsd ?? 0) + (b.costUsd ?? 0),
+  };
+}
+
+/** `loopwright/<id>-<slug>`: the branch a ticket's change lives on. */
+export function ticketBranch(id: string, text: string): string {
+  const slug = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/g, '');
+  return `loopwright/${id}${slug ? `-${slug}` : ''}`;
+}

@@ -1,0 +1,93 @@
+/**
+ * The sandbox port: an isolated, running copy of the target app for one ticket (DESIGN.md §5).
+ * The loop runs the agent's commands through `exec`; the browser launches Chromium through
+ * `browser` so that it shares the sandbox's network and reaches the app and nothing else.
+ */
+import type { TargetSettings } from '../config/target.ts';
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Relative to the worktree. */
+  cwd?: string;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** Combined stdout+stderr in order; head and tail kept when over the cap. */
+  output: string;
+  truncated: boolean;
+  /** Where the full output was saved when truncated (readable by the agent). */
+  fullOutputPath?: string;
+}
+
+/** How to start a Chromium that lives inside this sandbox's network namespace. */
+export interface BrowserLauncher {
+  executablePath: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+export interface AppHandle {
+  /** Base URL of the app as seen from inside the sandbox (and by its browser), e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  /** Captured stdout/stderr of the app. */
+  logPath: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  /** The last lines of the app's log. */
+  tail(lines?: number): Promise<string>;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  readonly ticketId: string;
+  /** The ticket's git worktree; the agent's files live here. */
+  readonly worktree: string;
+  readonly branch: string;
+  readonly baseBranch: string;
+  /** The commit the branch started from; the proof's base run uses it. */
+  readonly baseCommit: string;
+  readonly settings: TargetSettings;
+  /** False when running with LOOPWRIGHT_SANDBOX=none (no isolation). */
+  readonly isolated: boolean;
+  /** The app running from the worktree (the head). */
+  readonly app: AppHandle;
+  readonly browser: BrowserLauncher;
+  /** A scratch directory for this ticket outside the worktree (tool outputs, screenshots). */
+  readonly scratchDir: string;
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Starts the app from a second worktree at `baseCommit` (old code) for the proof's base run. */
+  startBaseApp(): Promise<AppHandle>;
+  /** The diff of the worktree (tracked and untracked files) against `baseCommit`. */
+  diff(): Promise<string>;
+  /** Removes processes and (unless kept for debugging) the worktrees. Safe to call twice. */
+  teardown(opts?: { keep?: boolean }): Promise<void>;
+}
+
+export interface AcquireRequest {
+  ticketId: string;
+  branch: string;
+  /** A follow-up ticket continues an existing branch instead of starting from the base. */
+  continueBranch?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface SweepReport {
+  processes: number;
+  worktrees: number;
+  namespaces: number;
+}
+
+export interface SandboxProvider {
+  acquire(req: AcquireRequest): Promise<Sandbox>;
+  /** Fill the pre-warmed pool up to its size. */
+  warm(): Promise<void>;
+  /** Remove leftovers of a crashed worker (processes, namespaces, worktrees). */
+  sweep(): Promise<SweepReport>;
+  close(): Promise<void>;
+}
