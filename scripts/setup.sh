@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# One-time setup on a fresh machine: system packages (Chromium, ffmpeg, bubblewrap), Loopwright's
+# npm dependencies (which bring Node 24 for npm scripts), Datadesk's dependencies, and the ffmpeg
+# link Playwright's video recorder looks for. Safe to run again: every step checks first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+missing=()
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v git >/dev/null 2>&1 || missing+=(git)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    say "missing system packages: ${missing[*]}"
+    say "install them with: sudo apt-get install -y ${missing[*]}   (or your platform's equivalent)"
+    exit 1
+  fi
+fi
+
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing Loopwright's npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ ! -d sandbox/datadesk/node_modules ] || [ sandbox/datadesk/package-lock.json -nt sandbox/datadesk/node_modules/.package-lock.json ]; then
+  say "installing Datadesk's npm dependencies"
+  (cd sandbox/datadesk && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+say "linking ffmpeg for Playwright's video recorder"
+node_modules/.bin/node src/cli/main.ts doctor --fix --quiet
+say "ready"

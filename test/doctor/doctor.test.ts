@@ -1,0 +1,67 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runChecks, runDoctor } from '../../src/cli/doctor.ts';
+import { loadConfig } from '../../src/config/load.ts';
+
+const home = () => mkdtempSync(path.join(os.tmpdir(), 'lw-doctor-'));
+const configWith = (env: Record<string, string>) =>
+  loadConfig({ env: { LOOPWRIGHT_HOME: home(), ...env }, file: undefined, cwd: os.tmpdir() });
+
+describe('doctor', () => {
+  it('passes on a set-up machine and reports absent integrations as off, not errors', async () => {
+    const lines: string[] = [];
+    const code = await runDoctor({ config: configWith({}), print: (l) => lines.push(l) });
+    expect(lines.join('\n')).toMatch(/chromium\s+ok/);
+    expect(code).toBe(0);
+    for (const name of ['model', 'slack', 'github'])
+      expect(lines.find((l) => l.includes(` ${name} `))).toMatch(/ off /);
+    // One line per check: node, chromium, ffmpeg, git, bwrap, database, model, slack, github.
+    expect(lines.filter((l) => /^[✓!✗–] /.test(l))).toHaveLength(9);
+  });
+
+  it('fails with the fix when a required piece is missing', async () => {
+    const lines: string[] = [];
+    const code = await runDoctor({
+      config: configWith({ LOOPWRIGHT_CHROMIUM: '/nonexistent/chromium' }),
+      print: (l) => lines.push(l),
+    });
+    expect(code).toBe(1);
+    const out = lines.join('\n');
+    expect(out).toMatch(/✗ chromium\s+fail\s+Chromium not found at \/nonexistent\/chromium/);
+    expect(out).toMatch(/fix: apt-get install -y chromium/);
+  });
+
+  it('reports an unreachable database as a failure naming the URL without its password', async () => {
+    const results = await runChecks(
+      configWith({ DATABASE_URL: 'postgres://lw:hunter2secret@127.0.0.1:1/none' }),
+    );
+    const db = results.find((r) => r.name === 'database')!;
+    expect(db.verdict).toBe('fail');
+    expect(db.detail).toContain('lw:***@127.0.0.1:1');
+    expect(db.detail).not.toContain('hunter2secret');
+  });
+
+  it('probes a configured model endpoint', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization}`);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ object: 'list', data: [] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    try {
+      const results = await runChecks(
+        configWith({ OPENAI_BASE_URL: base, OPENAI_API_KEY: 'sk-test-doctor-key-0000000000' }),
+      );
+      expect(results.find((r) => r.name === 'model')).toMatchObject({ verdict: 'ok' });
+      expect(seen).toEqual(['/v1/models Bearer sk-test-doctor-key-0000000000']);
+    } finally {
+      server.close();
+    }
+  });
+});
