@@ -9,7 +9,9 @@ const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFra
 export const formatCurrency = (n: number) => currency.format(n);
 export const formatCurrencyCents = (n: number) => currencyCents.format(n);
 export const formatInteger = (n: number) => integer.format(n);
-export const formatNumber = (n: number) => decimal.format(n);
+const fixed2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+/** Up to 2 decimals; pass 2 to always show exactly 2. */
+export const formatNumber = (n: number, fractionDigits?: number) => (fractionDigits === 2 ? fixed2 : decimal).format(n);
 export const formatCompactCurrency = (n: number) => `$${compact.format(n)}`;
 
 /** '2025-03' -> 'Mar 2025' (no Date object, so no timezone surprises). */

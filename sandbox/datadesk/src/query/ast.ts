@@ -13,7 +13,8 @@ export type ComparisonOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 
 export type Condition =
   | { kind: 'compare'; left: Operand; op: ComparisonOp; right: Operand }
-  | { kind: 'and' | 'or'; left: Condition; right: Condition };
+  | { kind: 'and'; left: Condition; right: Condition }
+  | { kind: 'or'; left: Condition; right: Condition };
 
 export interface OrderBy {
   /** Output column label, alias or source column name. */

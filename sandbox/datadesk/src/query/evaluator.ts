@@ -128,6 +128,10 @@ function compileCondition(cond: Condition, table: TableDef): (row: Row) => boole
     const right = compileCondition(cond.right, table);
     return cond.kind === 'and' ? (row) => left(row) && right(row) : (row) => left(row) || right(row);
   }
+  return compileComparison(cond, table);
+}
+
+function compileComparison(cond: Extract<Condition, { kind: 'compare' }>, table: TableDef): (row: Row) => boolean {
   const typeOf = (o: Operand): ColumnType => (o.kind === 'column' ? table.columns[resolveColumn(table, o.name, o.pos)] : typeof o.value === 'number' ? 'number' : 'text');
   const leftType = typeOf(cond.left);
   const rightType = typeOf(cond.right);
