@@ -16,7 +16,14 @@ export interface TicketRequest {
   requester: string;
   /** Who triggered it (the Slack user who reacted), when not the requester. */
   trigger?: string;
-  slack?: { channel: string; ts: string; threadTs?: string; permalink?: string };
+  slack?: {
+    channel: string;
+    ts: string;
+    threadTs?: string;
+    permalink?: string;
+    /** The ts of the ticket's status message in the thread, updated in place at each stage. */
+    statusTs?: string;
+  };
   /** Exactly-once intake key: Slack channel+ts, or a client-given id. */
   sourceKey?: string;
   /** A follow-up ticket works on the branch of an earlier one and updates the same PR. */
