@@ -18,7 +18,11 @@ export const stepSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('click'), target: targetSchema }),
   z.object({ action: z.literal('fill'), target: targetSchema, value: z.string() }),
   z.object({ action: z.literal('press'), key: z.string().min(1), target: targetSchema.optional() }),
-  z.object({ action: z.literal('select'), target: targetSchema, value: z.union([z.string(), z.array(z.string())]) }),
+  z.object({
+    action: z.literal('select'),
+    target: targetSchema,
+    value: z.union([z.string(), z.array(z.string())]),
+  }),
   z.object({ action: z.literal('expect_visible'), target: targetSchema }),
   z.object({ action: z.literal('expect_hidden'), target: targetSchema }),
   z.object({ action: z.literal('expect_text'), target: targetSchema, text: z.string() }),

@@ -12,7 +12,19 @@ export interface StepResult {
   error?: string;
   /** Screenshot taken after the step (or at the failure). */
   screenshot?: string;
+  /** Why it failed, as data (the proof protocol branches on it, never on `error` text). */
+  failure?: StepFailureKind;
+  /** The plan's caption, for `screenshot` steps. */
+  caption?: string;
 }
+
+/**
+ * not_found: no element matched · ambiguous: several matched · not_actionable: hidden, disabled or
+ * covered · expectation: an expect_* step did not hold · http_status: a goto answered >= 400 ·
+ * unreachable: the app did not answer (a broken environment, not a verdict) · error: anything else.
+ */
+export type StepFailureKind =
+  'not_found' | 'ambiguous' | 'not_actionable' | 'expectation' | 'http_status' | 'unreachable' | 'error';
 
 export interface PlanRun {
   label: string; // 'base' | 'head-1' | 'head-2'

@@ -1,0 +1,284 @@
+/**
+ * The proof protocol (DESIGN.md §4): the plan must fail on the old app (base) and pass twice in a
+ * row on the new app (head). Runs, in order: base (video, step screenshots) → head-1 (video, trace)
+ * → head-2 (fresh context, no pacing: a second, faster timing that shakes out races).
+ *
+ * What counts as "fails on base": any step failing, not only an expect_* step. The plan is required
+ * to hold at least one expectation, and it passes completely on head twice; when base breaks
+ * earlier — the button the change adds is not there, or a goto to the route the change adds
+ * answers 404 — the old code cannot do what the plan checks, which is exactly the difference to
+ * prove. (A goto to a missing route is a failure only if the server says so with a status >= 400;
+ * a single-page app that answers 200 for every path fails later, at the expectations.) What does
+ * NOT count: the base app not answering at all, or a goto timing out — that is a broken
+ * environment, and `prove` throws a retryable error instead of declaring a proof.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { toPlaywrightTest } from '../browser/codegen.ts';
+import type { VerificationPlan } from '../browser/plan.ts';
+import { runPlan } from '../browser/runner.ts';
+import type { PlanRun, ProofResult, StepResult } from '../browser/types.ts';
+import { validatePlan } from '../browser/validate.ts';
+import { CodedError, ErrorCode } from '../core/errors.ts';
+import type { ProofOutcomeKind } from '../core/events.ts';
+import { redact } from '../core/redact.ts';
+import type { EvidenceRef } from '../core/ticket.ts';
+import type { BrowserLauncher } from '../sandbox/types.ts';
+import { finalizeManifest, writeManifest, type EvidenceManifest } from './manifest.ts';
+import { makeGif } from './media.ts';
+import { screenshotRoutes } from './routes.ts';
+import { registerEnvSecrets } from './secrets.ts';
+
+export interface ProveInput {
+  /** The plan as the agent gave it; validated here. */
+  plan: unknown;
+  ticketId: string;
+  /** `$LOOPWRIGHT_HOME/evidence/<ticket id>/` */
+  evidenceDir: string;
+  launcher?: BrowserLauncher;
+  /** The old app (base commit). */
+  baseUrl: string;
+  /** The new app (the change). */
+  headUrl: string;
+  /** Pages worth a before/after screenshot (`.loopwright.yml` `routes`). */
+  routes?: string[];
+  signal?: AbortSignal;
+  /** Per-step timeout of actions and expectations (default 5 s). */
+  stepTimeoutMs?: number;
+  /** Pause between steps of recorded runs so the video can be followed (default 400 ms). */
+  stepDelayMs?: number;
+  allowHosts?: string[];
+  /** Make the GIF preview (default true). */
+  gif?: boolean;
+}
+
+/** Files of this module in the evidence dir; a new attempt replaces them, others' files stay. */
+const OWN = ['steps', 'before', 'after', 'base.webm', 'head.webm', 'head.gif', 'trace.zip', 'proof.spec.ts'];
+
+const NOTES = [
+  'Text artifacts (manifest, test, transcript, diff, trace) are redacted. Screenshots and videos cannot be: the sandbox keeps secrets out of the app in the first place.',
+];
+
+export async function prove(input: ProveInput): Promise<ProofResult> {
+  const checked = validatePlan(input.plan);
+  if (!checked.ok) {
+    return {
+      outcome: 'invalid_plan',
+      feedback: `The verification plan is invalid; fix these and submit it again:\n${checked.errors.map((e) => `- ${e}`).join('\n')}`,
+      plan: input.plan as VerificationPlan,
+      runs: [],
+      playwrightTest: '',
+    };
+  }
+  const plan = checked.plan;
+  registerEnvSecrets();
+  const dir = path.resolve(input.evidenceDir);
+  mkdirSync(dir, { recursive: true });
+  for (const name of OWN) rmSync(path.join(dir, name), { recursive: true, force: true });
+  const stepsDir = path.join(dir, 'steps');
+  const common = {
+    launcher: input.launcher,
+    stepsDir,
+    stepTimeoutMs: input.stepTimeoutMs,
+    allowHosts: input.allowHosts,
+    signal: input.signal,
+  };
+  const delay = input.stepDelayMs ?? 400;
+  const runs: PlanRun[] = [];
+
+  const base = await runPlan(plan, {
+    ...common,
+    appUrl: input.baseUrl,
+    label: 'base',
+    videoPath: path.join(dir, 'base.webm'),
+    stepDelayMs: delay,
+  });
+  runs.push(base);
+  const baseFailure = failedStep(base);
+  if (
+    baseFailure &&
+    baseFailure.action === 'goto' &&
+    (baseFailure.failure === 'unreachable' || baseFailure.failure === 'error')
+  ) {
+    throw new CodedError(
+      ErrorCode.AppStartFailed,
+      `the base app did not load: ${baseFailure.error ?? 'unknown'}`,
+      {
+        hint: 'the old code must be running for the proof; check the base app log',
+        retryable: true,
+      },
+    );
+  }
+
+  let outcome: ProofOutcomeKind;
+  let feedback: string;
+  if (!baseFailure) {
+    outcome = 'passes_on_base';
+    feedback =
+      'The plan passes on the old code, so it proves nothing. Add expect_* steps that only the new behaviour satisfies ' +
+      '(e.g. the element or text your change adds, or the state after the interaction you changed), then submit it again.';
+  } else {
+    const head1 = await runPlan(plan, {
+      ...common,
+      appUrl: input.headUrl,
+      label: 'head-1',
+      prefix: 'head',
+      videoPath: path.join(dir, 'head.webm'),
+      tracePath: path.join(dir, 'trace.zip'),
+      stepDelayMs: delay,
+    });
+    runs.push(head1);
+    const f1 = failedStep(head1);
+    if (f1) {
+      outcome = 'fails_on_head';
+      feedback = `The plan fails on the new code: ${failureText(f1)}. ${hintFor(f1)}`;
+    } else {
+      const head2 = await runPlan(plan, {
+        ...common,
+        appUrl: input.headUrl,
+        label: 'head-2',
+        prefix: 'head2',
+      });
+      runs.push(head2);
+      const f2 = failedStep(head2);
+      if (f2) {
+        outcome = 'flaky';
+        feedback =
+          `flaky: passed then failed at step ${f2.index} (${f2.action}): ${f2.error ?? 'failed'}. ` +
+          'Make the app deterministic (no timers or random data deciding what is shown) or wait in the plan for the state it checks; expect_* steps already poll up to 5 s.';
+      } else {
+        outcome = 'proven';
+        feedback = `Proven: the plan fails on the old code (${failureText(baseFailure)}) and passes twice on the new code.`;
+      }
+    }
+  }
+
+  const playwrightTest = redact(toPlaywrightTest(plan, input.headUrl, input.stepTimeoutMs ?? 5_000));
+  writeFileSync(path.join(dir, 'proof.spec.ts'), playwrightTest);
+  const manifest: EvidenceManifest = {
+    version: 1,
+    ticketId: input.ticketId,
+    createdAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    plan,
+    outcome,
+    feedback,
+    runs,
+    artifacts: [],
+    notes: [...NOTES],
+  };
+
+  const result: ProofResult = { outcome, feedback, plan, runs, playwrightTest };
+  if (outcome === 'proven') {
+    const routes = input.routes ?? [];
+    const shotOpts = { launcher: input.launcher, allowHosts: input.allowHosts };
+    const before = await screenshotRoutes(input.baseUrl, routes, path.join(dir, 'before'), shotOpts);
+    const after = await screenshotRoutes(input.headUrl, routes, path.join(dir, 'after'), shotOpts);
+    for (const s of [...before, ...after]) if (s.error) manifest.notes.push(`route ${s.route}: ${s.error}`);
+    let gif: string | undefined;
+    if (input.gif !== false && runs[1]?.video) {
+      try {
+        gif = (await makeGif(runs[1].video, path.join(dir, 'head.gif'))).path;
+      } catch (error) {
+        manifest.notes.push(`no GIF preview: ${(error as Error).message}`);
+      }
+    }
+    writeManifest(dir, manifest);
+    const final = finalizeManifest(dir, input.ticketId);
+    addCaptions(final, runs, dir);
+    writeManifest(dir, final);
+    result.evidence = evidenceRef(dir, runs, final, gif);
+  } else {
+    writeManifest(dir, manifest);
+    finalizeManifest(dir, input.ticketId);
+  }
+  return result;
+}
+
+function failedStep(run: PlanRun): StepResult | undefined {
+  return run.steps.find((s) => s.status === 'failed');
+}
+
+function failureText(step: StepResult): string {
+  return `fails at step ${step.index} (${step.action}): ${step.error ?? 'failed'}`;
+}
+
+/** What the coder can do about a failure on head, by its kind. */
+function hintFor(step: StepResult): string {
+  switch (step.failure) {
+    case 'not_found':
+      return 'Check the role and name with browser_snapshot on the new app; names match as substrings unless exact: true.';
+    case 'ambiguous':
+      return 'Narrow the target: exact: true, a longer name, or a testId.';
+    case 'not_actionable':
+      return 'The element exists but is hidden, disabled or covered; check the page with browser_snapshot.';
+    case 'expectation':
+      return 'Either the change does not do this yet, or the expectation is wrong; check the page with browser_snapshot.';
+    case 'http_status':
+      return 'The route does not exist or errors on the new app; check the path and the app log.';
+    case 'unreachable':
+      return 'The new app did not answer; check that it starts (app log) and restart it.';
+    default:
+      return 'Check the page with browser_snapshot and the app log.';
+  }
+}
+
+/** Captions for step screenshots (the plan's) and videos, kept by later rescans. */
+function addCaptions(manifest: EvidenceManifest, runs: PlanRun[], dir: string): void {
+  const captions = new Map<string, { caption: string; run: string }>();
+  for (const run of runs) {
+    for (const s of run.steps) {
+      if (!s.screenshot) continue;
+      const rel = path.relative(dir, s.screenshot).split(path.sep).join('/');
+      const caption =
+        s.caption ??
+        (s.status === 'failed'
+          ? `${run.label}: failed at step ${s.index} (${s.action})`
+          : `${run.label}: after step ${s.index} (${s.action})`);
+      captions.set(rel, { caption, run: run.label });
+    }
+  }
+  captions.set('base.webm', { caption: 'The plan on the old code (fails)', run: 'base' });
+  captions.set('head.webm', { caption: 'The plan on the new code (passes)', run: 'head-1' });
+  captions.set('head.gif', { caption: 'Preview of the passing run', run: 'head-1' });
+  captions.set('trace.zip', {
+    caption: 'Playwright trace of the passing run (npx playwright show-trace)',
+    run: 'head-1',
+  });
+  captions.set('proof.spec.ts', {
+    caption: 'The plan as a Playwright test (BASE_URL=… npx playwright test)',
+    run: '',
+  });
+  for (const a of manifest.artifacts) {
+    const c = captions.get(a.path);
+    if (a.kind === 'before') a.caption = `Before: ${a.path.slice('before/'.length)}`;
+    else if (a.kind === 'after') a.caption = `After: ${a.path.slice('after/'.length)}`;
+    if (c) {
+      a.caption = c.caption;
+      if (c.run) a.run = c.run;
+    }
+  }
+}
+
+function evidenceRef(dir: string, runs: PlanRun[], manifest: EvidenceManifest, gif?: string): EvidenceRef {
+  const abs = (rel: string) => path.join(dir, rel);
+  const has = (rel: string) => manifest.artifacts.some((a) => a.path === rel);
+  const captioned =
+    runs[1]?.steps
+      .filter((s) => s.action === 'screenshot' && s.screenshot)
+      .map((s) => s.screenshot as string) ?? [];
+  const lastHead = runs[1]?.steps.at(-1)?.screenshot;
+  const baseFail = runs[0]?.steps.find((s) => s.status === 'failed')?.screenshot;
+  const routes = manifest.artifacts.filter((a) => a.kind === 'after').map((a) => abs(a.path));
+  const screenshots = [
+    ...new Set([...captioned, ...(lastHead ? [lastHead] : []), ...(baseFail ? [baseFail] : []), ...routes]),
+  ];
+  return {
+    dir,
+    manifest: abs('manifest.json'),
+    ...(has('head.webm') ? { video: abs('head.webm') } : {}),
+    ...(gif && has('head.gif') ? { gif: abs('head.gif') } : {}),
+    screenshots: screenshots.filter((s) => has(path.relative(dir, s).split(path.sep).join('/'))),
+    proof: { base: runs[0]?.verdict ?? 'failed', head: runs.slice(1).map((r) => r.verdict) },
+  };
+}
