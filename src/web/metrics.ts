@@ -1,0 +1,92 @@
+/**
+ * `/metrics` in the Prometheus text format: tickets by status and queue depth (read from the store
+ * at scrape time), stage durations of finished tickets, and token and cost counters from `usage`
+ * events. Each server has its own registry, so several can run in one process (tests).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TicketEvent } from '../core/events.ts';
+import type { Ticket, Timings } from '../core/ticket.ts';
+import type { TicketStore } from '../tickets/types.ts';
+
+const STAGE_TIMINGS: [string, keyof Timings][] = [
+  ['queued', 'queuedMs'],
+  ['preparing', 'preparingMs'],
+  ['coding', 'codingMs'],
+  ['verifying', 'verifyingMs'],
+  ['reviewing', 'reviewingMs'],
+  ['publishing', 'publishingMs'],
+  ['total', 'totalMs'],
+];
+
+export interface WebMetrics {
+  registry: Registry;
+  /** Feeds one store change into the counters and histograms. */
+  observe(change: { ticket: Ticket; event?: TicketEvent }): void;
+}
+
+export function createMetrics(store: TicketStore): WebMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'loopwright_' });
+  new Gauge({
+    name: 'loopwright_tickets',
+    help: 'Tickets by status',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const counts = await store.counts();
+      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+    },
+  });
+  new Gauge({
+    name: 'loopwright_queue_depth',
+    help: 'Tickets waiting for a worker',
+    registers: [registry],
+    async collect() {
+      this.set((await store.counts()).queued);
+    },
+  });
+  const stageSeconds = new Histogram({
+    name: 'loopwright_stage_duration_seconds',
+    help: 'Time spent per stage by finished tickets',
+    labelNames: ['stage'],
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+    registers: [registry],
+  });
+  const finished = new Counter({
+    name: 'loopwright_tickets_finished_total',
+    help: 'Tickets that reached a terminal status',
+    labelNames: ['status'],
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'loopwright_tokens_total',
+    help: 'Model tokens used',
+    labelNames: ['agent', 'model', 'kind'],
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: 'loopwright_cost_usd_total',
+    help: 'Model cost in USD (models with a configured price)',
+    labelNames: ['agent', 'model'],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    observe({ ticket, event }) {
+      if (event?.type === 'usage') {
+        const labels = { agent: event.agent, model: event.model };
+        tokens.inc({ ...labels, kind: 'prompt' }, event.usage.promptTokens);
+        tokens.inc({ ...labels, kind: 'completion' }, event.usage.completionTokens);
+        tokens.inc({ ...labels, kind: 'cached' }, event.usage.cachedTokens);
+        if (event.usage.costUsd) cost.inc(labels, event.usage.costUsd);
+      } else if (event?.type === 'finished') {
+        finished.inc({ status: event.status });
+        for (const [stage, key] of STAGE_TIMINGS) {
+          const ms = ticket.timings[key];
+          if (ms !== undefined) stageSeconds.observe({ stage }, ms / 1000);
+        }
+      }
+    },
+  };
+}
