@@ -6,13 +6,18 @@ const forbid = (from, paths) => ({
   rules: {
     'no-restricted-imports': [
       'error',
-      { patterns: paths.map((p) => ({ group: [`**/${p}/*`, `../${p}/*`], message: `src/${from} must not import src/${p} (DESIGN.md §2)` })) },
+      {
+        patterns: paths.map((p) => ({
+          group: [`**/${p}/*`, `../${p}/*`],
+          message: `src/${from} must not import src/${p} (DESIGN.md §2)`,
+        })),
+      },
     ],
   },
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'sandbox/**', '.loopwright/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'sandbox/**', '.loopwright/**', 'coverage/**', 'test/fixtures/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

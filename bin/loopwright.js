@@ -5,7 +5,7 @@ const [major] = process.versions.node.split('.').map(Number);
 if (major < 24) {
   console.error(
     `loopwright: Node ${process.versions.node} is too old; Node 24 is required.\n` +
-      '  Run it through npm (`npx loopwright …` or `npm run loopwright -- …`), which uses the project\'s Node 24,\n' +
+      "  Run it through npm (`npx loopwright …` or `npm run loopwright -- …`), which uses the project's Node 24,\n" +
       '  or install Node 24.',
   );
   process.exit(1);

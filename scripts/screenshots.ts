@@ -27,7 +27,12 @@ const app = spawn('npm', ['run', 'dev'], {
 const url = `http://127.0.0.1:${port}`;
 try {
   for (let i = 0; ; i++) {
-    if ((await fetch(url).then((r) => r.ok).catch(() => false)) === true) break;
+    if (
+      (await fetch(url)
+        .then((r) => r.ok)
+        .catch(() => false)) === true
+    )
+      break;
     if (i > 300) throw new Error('Datadesk did not start within 30 s (did `npm run setup` run?)');
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -27,9 +27,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     try {
       fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch (error) {
-      throw new CodedError(ErrorCode.ConfigInvalid, `${file} is not valid JSON: ${(error as Error).message}`, {
-        hint: 'fix the file or remove it',
-      });
+      throw new CodedError(
+        ErrorCode.ConfigInvalid,
+        `${file} is not valid JSON: ${(error as Error).message}`,
+        {
+          hint: 'fix the file or remove it',
+        },
+      );
     }
   } else if (opts.file || env.LOOPWRIGHT_CONFIG) {
     throw new CodedError(ErrorCode.ConfigInvalid, `config file ${file} does not exist`);
@@ -44,7 +48,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
-      const where = keyToEnv[key] ? `${keyToEnv[key]} (config key "${issue.path.join('.')}")` : issue.path.join('.');
+      const where = keyToEnv[key]
+        ? `${keyToEnv[key]} (config key "${issue.path.join('.')}")`
+        : issue.path.join('.');
       return `  ${where}: ${issue.message}`;
     });
     throw new CodedError(ErrorCode.ConfigInvalid, `invalid configuration:\n${lines.join('\n')}`, {
@@ -61,7 +67,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 export function maskConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   for (const key of SECRET_KEYS) if (out[key]) out[key] = '***';
-  if (out.databaseUrl) out.databaseUrl = String(out.databaseUrl).replace(/:\/\/([^:@/]+):[^@/]+@/, '://$1:***@');
+  if (out.databaseUrl)
+    out.databaseUrl = String(out.databaseUrl).replace(/:\/\/([^:@/]+):[^@/]+@/, '://$1:***@');
   return out;
 }
 

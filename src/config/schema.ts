@@ -96,6 +96,8 @@ export const configSchema = z.object({
   chromiumPath: z.string().optional(),
   workerConcurrency: z.coerce.number().int().min(1).default(1),
   maxAttempts: z.coerce.number().int().min(1).default(3),
+  /** A scripted trajectory (JSONL) each ticket replays instead of calling a model (demo, tests). */
+  trajectory: z.string().optional(),
 
   budgets: budgetSchema.default(budgetSchema.parse({})),
   stageTimeouts: stageTimeoutsSchema.default(stageTimeoutsSchema.parse({})),
@@ -135,6 +137,7 @@ export const ENV_KEYS: Record<string, keyof Config> = {
   LOOPWRIGHT_CHROMIUM: 'chromiumPath',
   LOOPWRIGHT_WORKER_CONCURRENCY: 'workerConcurrency',
   LOOPWRIGHT_SLACK_ALLOW_BOTS: 'slackAllowBots',
+  LOOPWRIGHT_TRAJECTORY: 'trajectory',
   GITHUB_APP_ID: 'githubAppId',
   GITHUB_APP_PRIVATE_KEY: 'githubAppPrivateKey',
   GITHUB_APP_INSTALLATION_ID: 'githubInstallationId',

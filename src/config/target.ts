@@ -31,7 +31,10 @@ export function parseTargetSettings(text: string, source = '.loopwright.yml'): T
   try {
     raw = parseYaml(text) ?? {};
   } catch (error) {
-    throw new CodedError(ErrorCode.TargetConfigInvalid, `${source} is not valid YAML: ${(error as Error).message}`);
+    throw new CodedError(
+      ErrorCode.TargetConfigInvalid,
+      `${source} is not valid YAML: ${(error as Error).message}`,
+    );
   }
   const parsed = targetSettingsSchema.safeParse(raw);
   if (!parsed.success) {
@@ -46,7 +49,9 @@ export function parseTargetSettings(text: string, source = '.loopwright.yml'): T
 /** Reads `.loopwright.yml` from a checkout; a repo without one gets the defaults. */
 export function readTargetSettings(repoDir: string): TargetSettings {
   const file = path.join(repoDir, '.loopwright.yml');
-  return existsSync(file) ? parseTargetSettings(readFileSync(file, 'utf8'), file) : targetSettingsSchema.parse({});
+  return existsSync(file)
+    ? parseTargetSettings(readFileSync(file, 'utf8'), file)
+    : targetSettingsSchema.parse({});
 }
 
 /** House knowledge given to the agents: AGENTS.md and `.loopwright/skills/*.md`. */
@@ -57,9 +62,9 @@ export function readHouseKnowledge(repoDir: string): { path: string; text: strin
   const skills = path.join(repoDir, '.loopwright', 'skills');
   if (existsSync(skills)) {
     for (const name of readdirSync(skills).sort()) {
-      if (name.endsWith('.md')) out.push({ path: `.loopwright/skills/${name}`, text: readFileSync(path.join(skills, name), 'utf8') });
+      if (name.endsWith('.md'))
+        out.push({ path: `.loopwright/skills/${name}`, text: readFileSync(path.join(skills, name), 'utf8') });
     }
   }
   return out;
 }
-

@@ -34,7 +34,11 @@ export class CodedError extends Error {
   /** Whether retrying the same job may succeed (a 502, a crashed worker), as opposed to a verdict. */
   readonly retryable: boolean;
 
-  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown; retryable?: boolean } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { hint?: string; cause?: unknown; retryable?: boolean } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'CodedError';
     this.code = code;
@@ -52,7 +56,8 @@ export class CodedError extends Error {
 export function asCodedError(error: unknown, fallback: ErrorCode = ErrorCode.Internal): CodedError {
   if (error instanceof CodedError) return error;
   if (error instanceof Error) {
-    if (error.name === 'AbortError') return new CodedError(ErrorCode.Cancelled, 'Cancelled', { cause: error });
+    if (error.name === 'AbortError')
+      return new CodedError(ErrorCode.Cancelled, 'Cancelled', { cause: error });
     return new CodedError(fallback, error.message, { cause: error });
   }
   return new CodedError(fallback, typeof error === 'string' ? error : JSON.stringify(error));

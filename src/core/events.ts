@@ -33,7 +33,11 @@ export type TicketEvent =
 export type ProofOutcomeKind = 'proven' | 'passes_on_base' | 'flaky' | 'fails_on_head' | 'invalid_plan';
 
 /** Events without their timestamp, for emitters; `stamp` adds it. */
-export type TicketEventInput = TicketEvent extends infer E ? (E extends TicketEvent ? Omit<E, 'at'> : never) : never;
+export type TicketEventInput = TicketEvent extends infer E
+  ? E extends TicketEvent
+    ? Omit<E, 'at'>
+    : never
+  : never;
 
 export function stamp(event: TicketEventInput): TicketEvent {
   return { ...event, at: new Date().toISOString() } as TicketEvent;

@@ -6,7 +6,10 @@ const level = process.env.LOOPWRIGHT_LOG_LEVEL ?? (process.env.VITEST ? 'silent'
 export const rootLogger: Logger = pino({
   level,
   base: { pid: process.pid },
-  redact: { paths: ['*.token', '*.apiKey', '*.secret', '*.password', 'headers.authorization'], censor: '[redacted]' },
+  redact: {
+    paths: ['*.token', '*.apiKey', '*.secret', '*.password', 'headers.authorization'],
+    censor: '[redacted]',
+  },
 });
 
 export const logger = (component: string): Logger => rootLogger.child({ component });

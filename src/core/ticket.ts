@@ -1,6 +1,14 @@
 /** The ticket object of DESIGN.md §4: stored, served by the API, printed by `--json`. */
 
-export const STAGES = ['queued', 'preparing', 'coding', 'verifying', 'reviewing', 'publishing', 'done'] as const;
+export const STAGES = [
+  'queued',
+  'preparing',
+  'coding',
+  'verifying',
+  'reviewing',
+  'publishing',
+  'done',
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** `queued` and `running` are live; the other four are terminal (DESIGN.md §1). */
