@@ -1,0 +1,345 @@
+/**
+ * One sandbox: a worktree, its dependencies, its app, its browser launcher and the isolation they
+ * share. Built by `buildSandbox` (provider.ts decides when: for a ticket, or ahead of time for the
+ * pool); a pool sandbox is handed to a ticket with `claim`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { readTargetSettings, type TargetSettings } from '../config/target.ts';
+import { CodedError, ErrorCode } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { SandboxApp } from './app.ts';
+import { writeBrowserLauncher } from './browser.ts';
+import { depsDir, depsKey, ensureDeps, isCached, linkCopy, WRITABLE_CACHE_DIRS } from './deps.ts';
+import { runCapped } from './exec.ts';
+import { createCgroup, createNetns, NAME_PREFIX, netnsPath, type Mount } from './isolation.ts';
+import { registryHosts, startAllowProxy, startForwarder, type AllowProxy } from './proxy.ts';
+import { SandboxRunner, inside, killGroup } from './runner.ts';
+import { OWN_START, releaseRuntime, removeFiles, writeState, type SandboxState } from './state.ts';
+import type { AppHandle, BrowserLauncher, ExecOptions, ExecResult, Sandbox } from './types.ts';
+import { worktreeDiff, type Mirror } from './workspace.ts';
+
+export interface BuildOptions {
+  config: Config;
+  mirror: Mirror;
+  ticketId: string;
+  branch: string;
+  continueBranch?: boolean;
+  isolated: boolean;
+  log?: Logger;
+  /** Hard cap on characters of a command's output kept in the result. */
+  maxOutputChars?: number;
+  /** A mirror fetch younger than this is reused (the caller just fetched). */
+  fetchMaxAgeMs?: number;
+}
+
+const INSTALL_TIMEOUT_MS = 15 * 60_000;
+/** Where the allowlisting proxy answers inside a sandbox (apps get even ports from 20000 up). */
+export const PROXY_PORT = 19_999;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+export class LocalSandbox implements Sandbox {
+  readonly id: string;
+  readonly worktree: string;
+  readonly baseBranch: string;
+  readonly baseCommit: string;
+  readonly settings: TargetSettings;
+  readonly isolated: boolean;
+  readonly app: SandboxApp;
+  readonly browser: BrowserLauncher;
+  readonly scratchDir: string;
+  readonly runner: SandboxRunner;
+  private _ticketId: string;
+  private _branch: string;
+  private readonly opts: BuildOptions;
+  private readonly state: SandboxState;
+  private baseApp?: SandboxApp;
+  private readonly proxy?: AllowProxy;
+  private execCount = 0;
+  private torn = false;
+
+  constructor(init: {
+    id: string;
+    worktree: string;
+    baseCommit: string;
+    settings: TargetSettings;
+    app: SandboxApp;
+    browser: BrowserLauncher;
+    scratchDir: string;
+    runner: SandboxRunner;
+    state: SandboxState;
+    opts: BuildOptions;
+    proxy?: AllowProxy;
+  }) {
+    this.proxy = init.proxy;
+    this.id = init.id;
+    this.worktree = init.worktree;
+    this.baseBranch = init.opts.config.baseBranch;
+    this.baseCommit = init.baseCommit;
+    this.settings = init.settings;
+    this.isolated = init.opts.isolated;
+    this.app = init.app;
+    this.browser = init.browser;
+    this.scratchDir = init.scratchDir;
+    this.runner = init.runner;
+    this.state = init.state;
+    this.opts = init.opts;
+    this._ticketId = init.opts.ticketId;
+    this._branch = init.opts.branch;
+  }
+
+  get ticketId(): string {
+    return this._ticketId;
+  }
+  get branch(): string {
+    return this._branch;
+  }
+  get home(): string {
+    return this.opts.config.home;
+  }
+
+  /** Hands a pool sandbox to a ticket: its temporary branch takes the ticket's name. */
+  async claim(ticketId: string, branch: string): Promise<void> {
+    await this.opts.mirror.renameBranch(this._branch, branch);
+    this._ticketId = ticketId;
+    this._branch = branch;
+    this.state.branch = branch;
+    this.state.poolBranch = undefined;
+    writeState(this.home, this.state);
+  }
+
+  /** Memory charged to this sandbox's processes (bytes), where a cgroup measures it. */
+  memoryBytes(): number | undefined {
+    return this.runner.cgroup?.memoryBytes();
+  }
+
+  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const n = ++this.execCount;
+    const cmd = this.runner.shell(command, { cwd: inside(this.worktree, opts.cwd) });
+    return runCapped(cmd, {
+      timeoutMs: opts.timeoutMs ?? this.opts.config.budgets.toolTimeoutMs,
+      signal: opts.signal,
+      maxChars: this.opts.maxOutputChars ?? 20_000,
+      // Under the sandbox's /tmp, so a command can read it back as /tmp/outputs/<n>.log.
+      fullOutputPath: path.join(this.runner.tmpDir, 'outputs', `${n}.log`),
+    });
+  }
+
+  async startBaseApp(): Promise<AppHandle> {
+    if (this.baseApp) return this.baseApp;
+    const dir = path.join(path.dirname(this.worktree), 'base');
+    await this.opts.mirror.addDetachedWorktree(dir, this.baseCommit);
+    this.state.worktrees.push(dir);
+    writeState(this.home, this.state);
+    this.runner.mounts.push({ src: dir, dest: dir, mode: 'rw' });
+    await prepareDeps(this.runner, dir, this.settings, this.opts, this.scratchDir, 'base');
+    const app = new SandboxApp({
+      runner: this.runner,
+      cwd: dir,
+      command: this.settings.start ?? 'true',
+      port: this.isolated ? this.app.port + 1 : await freePort(),
+      readyPath: this.settings.ready,
+      readyTimeoutMs: this.settings.readyTimeoutMs,
+      logPath: path.join(this.runner.tmpDir, 'app-base.log'),
+    });
+    if (this.settings.start) await app.start();
+    this.baseApp = app;
+    return app;
+  }
+
+  diff(): Promise<string> {
+    return worktreeDiff(this.worktree, this.baseCommit, this.scratchDir);
+  }
+
+  async teardown(opts: { keep?: boolean } = {}): Promise<void> {
+    if (this.torn) return;
+    this.torn = true;
+    await this.baseApp?.stop();
+    await this.app.stop();
+    await releaseRuntime(this.state);
+    await this.proxy?.close();
+    if (opts.keep) {
+      this.state.keepUntil = Date.now() + this.opts.config.keepFailedMs;
+      this.state.netns = undefined;
+      this.state.cgroup = undefined;
+      writeState(this.home, this.state);
+      const timer = setTimeout(() => void removeFiles(this.home, this.state).catch(() => undefined), this.opts.config.keepFailedMs);
+      timer.unref();
+      return;
+    }
+    await removeFiles(this.home, this.state);
+  }
+}
+
+/** Installs (once per lockfile) and mounts the dependencies of a checkout. */
+async function prepareDeps(
+  runner: SandboxRunner,
+  checkout: string,
+  settings: TargetSettings,
+  opts: BuildOptions,
+  scratchDir: string,
+  label: string,
+): Promise<void> {
+  const key = depsKey(checkout, settings.install);
+  if (!key || !settings.install) return;
+  const home = opts.config.home;
+  const npmCache = path.join(home, 'npm-cache');
+  mkdirSync(npmCache, { recursive: true });
+  const entry = await ensureDeps(home, key, async () => {
+    const logPath = path.join(runner.tmpDir, `install-${label}.log`);
+    opts.log?.info({ key, checkout }, 'installing dependencies (cache miss)');
+    const cmd = runner.shell(settings.install!, {
+      cwd: checkout,
+      // The lockfile pins integrity hashes, so a cached tarball needs no round trip to the registry.
+      env: { npm_config_cache: runner.isolated ? '/var/cache/npm' : npmCache, npm_config_prefer_offline: 'true' },
+      mounts: [{ src: npmCache, dest: '/var/cache/npm', mode: 'rw' }],
+    });
+    const result = await runCapped(cmd, { timeoutMs: INSTALL_TIMEOUT_MS, maxChars: 8000, fullOutputPath: logPath, keepFullOutput: true });
+    if (result.exitCode !== 0) {
+      throw new CodedError(
+        ErrorCode.SandboxFailed,
+        `\`${settings.install}\` failed (${result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`}):\n${result.output.slice(-3000)}`,
+        { hint: 'check `install` in .loopwright.yml and the lockfile', retryable: true },
+      );
+    }
+    return path.join(checkout, 'node_modules');
+  });
+  const target = path.join(checkout, 'node_modules');
+  if (!runner.isolated) {
+    await linkCopy(entry.dir, target);
+    return;
+  }
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  const mounts: Mount[] = [{ src: depsDir(home, key), dest: target, mode: 'ro' }];
+  for (const d of WRITABLE_CACHE_DIRS) {
+    const own = path.join(scratchDir, 'node_modules', label, d);
+    mkdirSync(own, { recursive: true });
+    mounts.push({ src: own, dest: path.join(target, d), mode: 'rw' });
+  }
+  runner.mounts.push(...mounts);
+}
+
+/** Ends the proxy forwarder (the only process a sandbox has before its app). */
+async function releaseForwarder(state: SandboxState): Promise<void> {
+  for (const pgid of state.processGroups.splice(0)) killGroup(pgid);
+}
+
+/** Builds a sandbox up to a ready app. On failure everything created so far is removed again. */
+export async function buildSandbox(opts: BuildOptions): Promise<LocalSandbox> {
+  const { config, mirror, log } = opts;
+  const t0 = Date.now();
+  const id = randomBytes(5).toString('hex');
+  const name = `${NAME_PREFIX}${id}`;
+  const scratchDir = path.join(config.home, 'sandboxes', id);
+  const worktree = path.join(config.home, 'worktrees', id, 'head');
+  const tmpDir = path.join(scratchDir, 'tmp');
+  mkdirSync(tmpDir, { recursive: true });
+  const state: SandboxState = {
+    id,
+    ownerPid: process.pid,
+    ownerStart: OWN_START,
+    mirrorDir: mirror.dir,
+    worktrees: [worktree],
+    branch: opts.branch,
+    poolBranch: opts.ticketId ? undefined : opts.branch,
+    processGroups: [],
+    createdAt: new Date().toISOString(),
+  };
+  writeState(config.home, state);
+  const timings: Record<string, number> = {};
+  const mark = (step: string, since: number) => (timings[step] = Date.now() - since);
+  let proxy: AllowProxy | undefined;
+  try {
+    let t = Date.now();
+    await mirror.sync(opts.fetchMaxAgeMs ?? 0);
+    const baseCommit = await mirror.commitOf(config.baseBranch);
+    if (opts.continueBranch) await mirror.continueWorktree(worktree, opts.branch);
+    else await mirror.addWorktree(worktree, opts.branch, baseCommit);
+    mark('worktree', t);
+    const settings = readTargetSettings(worktree);
+
+    t = Date.now();
+    let netns: string | undefined;
+    let cgroup;
+    if (opts.isolated) {
+      state.netns = name;
+      state.cgroup = name;
+      writeState(config.home, state);
+      netns = await createNetns(name);
+      cgroup = createCgroup(name, { memoryMb: config.sandboxMemoryMb, maxProcs: config.sandboxMaxProcs });
+      if (!cgroup) state.cgroup = undefined;
+    }
+    const runner = new SandboxRunner({
+      isolated: opts.isolated,
+      tmpDir,
+      mounts: [{ src: worktree, dest: worktree, mode: 'rw' }],
+      netns: netns ? netnsPath(name) : undefined,
+      cgroup,
+    });
+    // The allowlisting proxy: needed for an install (the registry) and for hosts listed under `network`.
+    const key = depsKey(worktree, settings.install);
+    if (opts.isolated && (settings.network.length > 0 || (key && !isCached(config.home, key)))) {
+      const socket = path.join(scratchDir, 'proxy.sock');
+      proxy = await startAllowProxy(socket, [...settings.network, ...registryHosts()]);
+      const forwarder = await startForwarder(netnsPath(name), PROXY_PORT, socket, cgroup);
+      if (forwarder.pid) state.processGroups.push(forwarder.pid);
+      const url = `http://127.0.0.1:${PROXY_PORT}`;
+      Object.assign(runner.env, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' });
+      writeState(config.home, state);
+    }
+    mark('isolation', t);
+
+    t = Date.now();
+    try {
+      await prepareDeps(runner, worktree, settings, opts, scratchDir, 'head');
+    } finally {
+      // After the install only the hosts the repo lists stay reachable; with none listed, no proxy at all.
+      if (proxy) proxy.allow = [...settings.network];
+      if (proxy && settings.network.length === 0) {
+        await proxy.close();
+        proxy = undefined;
+        for (const k of Object.keys(runner.env)) if (/_proxy$/i.test(k)) delete runner.env[k];
+        await releaseForwarder(state);
+      }
+    }
+    mark('deps', t);
+
+    t = Date.now();
+    const app = new SandboxApp({
+      runner,
+      cwd: worktree,
+      command: settings.start ?? 'true',
+      port: opts.isolated ? 20_000 + Math.floor(Math.random() * 20_000) * 2 : await freePort(),
+      readyPath: settings.ready,
+      readyTimeoutMs: settings.readyTimeoutMs,
+      logPath: path.join(tmpDir, 'app.log'),
+    });
+    if (settings.start) await app.start();
+    if (!opts.isolated && app.pid) state.processGroups.push(app.pid);
+    writeState(config.home, state);
+    mark('app', t);
+
+    const browser = writeBrowserLauncher({ runner, scratchDir, chromiumPath: config.chromiumPath });
+    log?.info({ sandbox: id, ms: Date.now() - t0, timings }, 'sandbox ready');
+    return new LocalSandbox({ id, worktree, baseCommit, settings, app, browser, scratchDir, runner, state, opts, proxy });
+  } catch (error) {
+    await proxy?.close().catch(() => undefined);
+    await releaseRuntime(state).catch(() => undefined);
+    await removeFiles(config.home, state).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The git side of a sandbox: one bare mirror per target repo (fetched, never re-cloned) and a
+ * linked worktree per ticket. Remote branches land under `refs/remotes/origin/*` so a fetch never
+ * touches the ticket branches that live in `refs/heads/*` of the mirror.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CodedError, ErrorCode } from '../core/errors.ts';
+
+const execFileP = promisify(execFile);
+
+/** Git with a clean, prompt-free environment plus any credentials the caller supplies for this call. */
+export async function git(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<string> {
+  try {
+    const { stdout } = await execFileP('git', args, {
+      cwd: opts.cwd,
+      maxBuffer: 256 * 1024 * 1024,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        LANG: 'C.UTF-8',
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_CONFIG_NOSYSTEM: '1',
+        ...opts.env,
+      },
+    });
+    return stdout;
+  } catch (error) {
+    const e = error as Error & { stderr?: string };
+    throw new CodedError(ErrorCode.SandboxFailed, `git ${args[0]} failed: ${(e.stderr || e.message).trim().slice(0, 2000)}`, {
+      cause: error,
+      retryable: true,
+    });
+  }
+}
+
+/** The mirror directory for a repo URL or path: readable name plus a hash so two repos never collide. */
+export function mirrorDirFor(home: string, repoUrl: string): string {
+  const base = path.basename(repoUrl.replace(/\/+$/, '')).replace(/\.git$/, '').replace(/[^\w.-]/g, '_') || 'repo';
+  const hash = createHash('sha256').update(repoUrl).digest('hex').slice(0, 10);
+  return path.join(home, 'mirrors', `${base}-${hash}.git`);
+}
+
+/** Resolves a repo given as a local path to an absolute path; URLs pass through. */
+export function normalizeRepoUrl(repoUrl: string): string {
+  if (/^[\w+.-]+:\/\//.test(repoUrl) || /^[\w.-]+@[\w.-]+:/.test(repoUrl)) return repoUrl;
+  return path.resolve(repoUrl);
+}
+
+export class Mirror {
+  readonly dir: string;
+  readonly repoUrl: string;
+  private readonly gitEnv: () => Record<string, string>;
+  private queue: Promise<unknown> = Promise.resolve();
+  private lastFetchAt = 0;
+
+  constructor(home: string, repoUrl: string, gitEnv: () => Record<string, string> = () => ({})) {
+    this.repoUrl = normalizeRepoUrl(repoUrl);
+    this.dir = mirrorDirFor(home, this.repoUrl);
+    this.gitEnv = gitEnv;
+  }
+
+  /** Runs git operations that move refs of the mirror one at a time. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Clones the mirror on first use, otherwise fetches. A fetch younger than `maxAgeMs` is reused
+   * (claims from the pool should not wait on the network).
+   */
+  sync(maxAgeMs = 0): Promise<void> {
+    return this.serial(async () => {
+      if (existsSync(path.join(this.dir, 'HEAD'))) {
+        if (Date.now() - this.lastFetchAt <= maxAgeMs) return;
+        await git(['--git-dir', this.dir, 'fetch', '--prune', '--quiet', 'origin'], { env: this.gitEnv() });
+      } else {
+        mkdirSync(path.dirname(this.dir), { recursive: true });
+        const tmp = `${this.dir}.tmp-${process.pid}-${Date.now()}`;
+        await git(['init', '--bare', '--quiet', tmp]);
+        await git(['--git-dir', tmp, 'remote', 'add', 'origin', this.repoUrl]);
+        await git(['--git-dir', tmp, 'config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*']);
+        await git(['--git-dir', tmp, 'fetch', '--quiet', 'origin'], { env: this.gitEnv() });
+        try {
+          // Another worker may have won the race; its mirror is as good as ours.
+          await import('node:fs/promises').then((fs) => fs.rename(tmp, this.dir));
+        } catch {
+          rmSync(tmp, { recursive: true, force: true });
+        }
+      }
+      this.lastFetchAt = Date.now();
+    });
+  }
+
+  /** The commit a remote branch points at. */
+  async commitOf(branch: string): Promise<string> {
+    return (await git(['--git-dir', this.dir, 'rev-parse', '--verify', `refs/remotes/origin/${branch}^{commit}`])).trim();
+  }
+
+  async hasLocalBranch(branch: string): Promise<boolean> {
+    return git(['--git-dir', this.dir, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Adds a worktree on a new branch from `start` (replacing a stale branch of the same name). */
+  addWorktree(dir: string, branch: string, start: string): Promise<void> {
+    return this.serial(async () => {
+      mkdirSync(path.dirname(dir), { recursive: true });
+      await git(['--git-dir', this.dir, 'worktree', 'add', '--quiet', '-B', branch, dir, start]);
+    });
+  }
+
+  /** Adds a worktree that continues an existing branch (local, else the remote one). */
+  continueWorktree(dir: string, branch: string): Promise<void> {
+    return this.serial(async () => {
+      mkdirSync(path.dirname(dir), { recursive: true });
+      const local = await this.hasLocalBranch(branch);
+      const args = local ? [dir, branch] : ['-b', branch, dir, `refs/remotes/origin/${branch}`];
+      await git(['--git-dir', this.dir, 'worktree', 'add', '--quiet', ...args]);
+    });
+  }
+
+  /** Adds a detached worktree at a commit (the proof's base app). */
+  addDetachedWorktree(dir: string, commit: string): Promise<void> {
+    return this.serial(async () => {
+      mkdirSync(path.dirname(dir), { recursive: true });
+      await git(['--git-dir', this.dir, 'worktree', 'add', '--quiet', '--detach', dir, commit]);
+    });
+  }
+
+  renameBranch(from: string, to: string): Promise<void> {
+    return this.serial(async () => {
+      await git(['--git-dir', this.dir, 'branch', '-M', from, to]);
+    });
+  }
+
+  deleteBranch(branch: string): Promise<void> {
+    return this.serial(async () => {
+      await git(['--git-dir', this.dir, 'branch', '-D', branch]).catch(() => undefined);
+    });
+  }
+
+  /** Removes a worktree and its administrative files; tolerates a worktree already gone. */
+  removeWorktree(dir: string): Promise<void> {
+    return this.serial(async () => {
+      if (existsSync(dir)) {
+        await git(['--git-dir', this.dir, 'worktree', 'remove', '--force', '--force', dir]).catch(() => undefined);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      await git(['--git-dir', this.dir, 'worktree', 'prune']).catch(() => undefined);
+    });
+  }
+}
+
+/** Moves a clean worktree to another commit (a pool sandbox whose base moved on). */
+export async function resetWorktree(dir: string, commit: string): Promise<void> {
+  await git(['-C', dir, 'reset', '--hard', '--quiet', commit]);
+  await git(['-C', dir, 'clean', '-fdq', '-e', 'node_modules']);
+}
+
+/**
+ * The diff of a worktree against a commit, tracked and untracked files, without touching the
+ * worktree's own index: a copy of the index takes `add -A`.
+ */
+export async function worktreeDiff(dir: string, baseCommit: string, scratch: string): Promise<string> {
+  const index = path.resolve(dir, (await git(['-C', dir, 'rev-parse', '--git-path', 'index'])).trim());
+  const tmpIndex = path.join(scratch, `diff-${process.pid}-${Date.now()}.index`);
+  try {
+    if (existsSync(index)) copyFileSync(index, tmpIndex);
+    const env = { GIT_INDEX_FILE: tmpIndex };
+    await git(['-C', dir, 'add', '-A'], { env });
+    return await git(['-C', dir, 'diff', '--cached', '--binary', baseCommit], { env });
+  } finally {
+    rmSync(tmpIndex, { force: true });
+  }
+}
