@@ -1,0 +1,377 @@
+/**
+ * The replay server: an OpenAI-compatible HTTP server on 127.0.0.1 that plays a scripted trajectory
+ * (see trajectory.ts) to the real `openai` client, streaming (SSE) or not, and checks every request.
+ *
+ * Routing: the coder and the reviewer share one server. The agent is taken from the model name
+ * (`replay-coder`, `replay-reviewer`) or, for any other model name, from the marker
+ * `[loopwright:agent=coder]` / `[loopwright:agent=reviewer]` that the system prompts carry.
+ *
+ * A request that does not fit the script (unanswered tool call, tool not offered, expectation not
+ * met, template unresolved, script exhausted) gets HTTP 400 with a message saying what differs, and
+ * is recorded in `mismatches`. Usage is an estimate (characters / 4) so budgets and token figures
+ * behave as with a real model; `cached_tokens` is the estimated common prefix with the agent's
+ * previous request, as a prefix cache would see it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AgentRole } from '../../core/events.ts';
+import { loadTrajectory, resolveTemplates, TemplateError, type ScriptedTurn } from './trajectory.ts';
+
+export interface ReplayMismatch {
+  agent: AgentRole | 'unknown';
+  /** Index of the turn (within the agent's turns) the request was checked against. */
+  turn: number;
+  message: string;
+}
+
+export interface ServedTurn {
+  agent: AgentRole;
+  turn: number;
+  promptTokens: number;
+  cachedTokens: number;
+  completionTokens: number;
+  stream: boolean;
+}
+
+export interface ReplayServer {
+  /** Base URL for OPENAI_BASE_URL, ending in `/v1`. */
+  readonly url: string;
+  readonly port: number;
+  readonly mismatches: ReplayMismatch[];
+  readonly served: ServedTurn[];
+  /** Scripted failures answered (`fail` in a turn). */
+  readonly failures: { agent: AgentRole; turn: number; status: number }[];
+  /** Turns not yet served, per agent. */
+  remaining(): Record<AgentRole, number>;
+  close(): Promise<void>;
+}
+
+export interface ReplayServerOptions {
+  /** Parsed turns or the path of a JSONL file. */
+  trajectory: ScriptedTurn[] | string;
+  port?: number;
+}
+
+/** Model names that route to one agent's script. */
+export const REPLAY_MODELS: Record<AgentRole, string> = {
+  coder: 'replay-coder',
+  reviewer: 'replay-reviewer',
+};
+export const agentMarker = (agent: AgentRole): string => `[loopwright:agent=${agent}]`;
+
+interface WireMessage {
+  role: string;
+  content?: unknown;
+  tool_calls?: { id: string; function: { name: string; arguments: string } }[];
+  tool_call_id?: string;
+}
+interface WireRequest {
+  model?: string;
+  messages?: WireMessage[];
+  tools?: { function?: { name?: string } }[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+}
+
+class Mismatch extends Error {}
+
+export async function startReplayServer(opts: ReplayServerOptions): Promise<ReplayServer> {
+  const turns = typeof opts.trajectory === 'string' ? loadTrajectory(opts.trajectory) : opts.trajectory;
+  const script: Record<AgentRole, ScriptedTurn[]> = {
+    coder: turns.filter((t) => t.agent === 'coder'),
+    reviewer: turns.filter((t) => t.agent === 'reviewer'),
+  };
+  const cursor: Record<AgentRole, number> = { coder: 0, reviewer: 0 };
+  const failuresServed: Record<AgentRole, number> = { coder: 0, reviewer: 0 };
+  const lastIds: Record<AgentRole, string[]> = { coder: [], reviewer: [] };
+  const lastPrompt: Record<AgentRole, string> = { coder: '', reviewer: '' };
+  const mismatches: ReplayMismatch[] = [];
+  const served: ServedTurn[] = [];
+  const failures: { agent: AgentRole; turn: number; status: number }[] = [];
+
+  const handleChat = (body: WireRequest, res: ServerResponse) => {
+    const agent = routeAgent(body);
+    if (!agent) {
+      const message = `cannot tell the agent: use model ${REPLAY_MODELS.coder} or ${REPLAY_MODELS.reviewer}, or put ${agentMarker('coder')} in the system prompt`;
+      mismatches.push({ agent: 'unknown', turn: -1, message });
+      return sendError(res, 400, message, 'replay_mismatch');
+    }
+    const index = cursor[agent];
+    const turn = script[agent][index];
+    try {
+      if (!turn)
+        throw new Mismatch(
+          `the ${agent} script has ${script[agent].length} turns and all were served; the agent asked for another`,
+        );
+      if (turn.fail && failuresServed[agent] < turn.fail.times) {
+        failuresServed[agent]++;
+        failures.push({ agent, turn: index, status: turn.fail.status });
+        return sendError(
+          res,
+          turn.fail.status,
+          turn.fail.message ?? `scripted failure ${failuresServed[agent]}/${turn.fail.times}`,
+          'scripted_failure',
+        );
+      }
+      const messages = body.messages ?? [];
+      checkRequest(turn, messages, body, lastIds[agent]);
+      const lastResult = latestToolResults(messages);
+      const calls = turn.tool_calls.map((call, i) => ({
+        id: `call_${agent}_${index}_${i}`,
+        type: 'function' as const,
+        function: {
+          name: call.tool,
+          arguments: call.raw_args ?? JSON.stringify(resolveTemplates(call.args ?? {}, lastResult)),
+        },
+      }));
+      const prompt = JSON.stringify(messages) + JSON.stringify(body.tools ?? []);
+      const promptTokens = Math.ceil(prompt.length / 4);
+      const cachedTokens = Math.floor(commonPrefix(prompt, lastPrompt[agent]) / 4);
+      const completionTokens = Math.ceil(((turn.content ?? '').length + JSON.stringify(calls).length) / 4);
+      cursor[agent]++;
+      failuresServed[agent] = 0;
+      lastIds[agent] = calls.map((c) => c.id);
+      lastPrompt[agent] = prompt;
+      const stream = body.stream === true;
+      served.push({ agent, turn: index, promptTokens, cachedTokens, completionTokens, stream });
+      const usage = {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        prompt_tokens_details: { cached_tokens: cachedTokens },
+      };
+      const model = body.model ?? REPLAY_MODELS[agent];
+      const id = `chatcmpl-replay-${agent}-${index}`;
+      const finish = calls.length ? 'tool_calls' : 'stop';
+      if (stream)
+        return sendStream(res, {
+          id,
+          model,
+          content: turn.content ?? '',
+          calls,
+          finish,
+          usage: body.stream_options?.include_usage ? usage : undefined,
+        });
+      const message = {
+        role: 'assistant',
+        content: turn.content ?? null,
+        ...(calls.length ? { tool_calls: calls } : {}),
+      };
+      return sendJson(res, 200, {
+        id,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model,
+        choices: [{ index: 0, message, finish_reason: finish, logprobs: null }],
+        usage,
+      });
+    } catch (error) {
+      if (!(error instanceof Mismatch) && !(error instanceof TemplateError)) throw error;
+      const message = `replay mismatch at ${agent} turn ${index}${turn?.note ? ` (${turn.note})` : ''}: ${error.message}`;
+      mismatches.push({ agent, turn: index, message });
+      return sendError(res, 400, message, 'replay_mismatch');
+    }
+  };
+
+  const server = createServer((req, res) => {
+    void route(req, res).catch((error: unknown) => {
+      if (!res.headersSent)
+        sendError(res, 500, `replay server error: ${(error as Error).message}`, 'server_error');
+    });
+  });
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname.replace(/^\/v1/, '');
+    if (req.method === 'GET' && path === '/models') {
+      return sendJson(res, 200, {
+        object: 'list',
+        data: Object.values(REPLAY_MODELS).map((id) => ({
+          id,
+          object: 'model',
+          created: 0,
+          owned_by: 'loopwright-replay',
+        })),
+      });
+    }
+    if (req.method === 'POST' && path === '/chat/completions') {
+      let body: WireRequest;
+      try {
+        body = JSON.parse(await readBody(req)) as WireRequest;
+      } catch {
+        return sendError(res, 400, 'request body is not JSON', 'invalid_json');
+      }
+      return handleChat(body, res);
+    }
+    return sendError(res, 404, `no route ${req.method} ${url.pathname}`, 'not_found');
+  };
+
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    mismatches,
+    served,
+    failures,
+    remaining: () => ({
+      coder: script.coder.length - cursor.coder,
+      reviewer: script.reviewer.length - cursor.reviewer,
+    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function routeAgent(body: WireRequest): AgentRole | undefined {
+  for (const agent of ['coder', 'reviewer'] as const) if (body.model === REPLAY_MODELS[agent]) return agent;
+  const system = body.messages?.find((m) => m.role === 'system');
+  const text = typeof system?.content === 'string' ? system.content : JSON.stringify(system?.content ?? '');
+  for (const agent of ['coder', 'reviewer'] as const) if (text.includes(agentMarker(agent))) return agent;
+  return undefined;
+}
+
+function checkRequest(
+  turn: ScriptedTurn,
+  messages: WireMessage[],
+  body: WireRequest,
+  previousIds: string[],
+): void {
+  const offered = new Set((body.tools ?? []).map((t) => t.function?.name).filter((n): n is string => !!n));
+  // Every tool call in the conversation is answered by a tool message.
+  const answered = new Set(messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id));
+  for (const m of messages) {
+    for (const call of m.tool_calls ?? []) {
+      if (!answered.has(call.id))
+        throw new Mismatch(`tool call ${call.id} (${call.function.name}) has no tool result in the request`);
+    }
+  }
+  // The calls served last time are in the conversation (and so answered above), unless this is a
+  // fresh conversation (a new review round starts one).
+  if (!messages.some((m) => m.role === 'assistant')) return checkTurn(turn, messages, offered);
+  const present = new Set(messages.flatMap((m) => (m.tool_calls ?? []).map((c) => c.id)));
+  const missing = previousIds.filter((id) => !present.has(id));
+  if (missing.length)
+    throw new Mismatch(
+      `the previous turn's tool calls ${missing.join(', ')} are missing from the conversation`,
+    );
+  checkTurn(turn, messages, offered);
+}
+
+function checkTurn(turn: ScriptedTurn, messages: WireMessage[], offered: Set<string>): void {
+  for (const call of turn.tool_calls) {
+    if (!call.unoffered && !offered.has(call.tool))
+      throw new Mismatch(`tool ${call.tool} is not offered (offered: ${[...offered].join(', ') || 'none'})`);
+  }
+  const expect = turn.expect;
+  if (!expect) return;
+  for (const name of expect.tools ?? [])
+    if (!offered.has(name)) throw new Mismatch(`expected tool ${name} to be offered`);
+  const last = latestToolResults(messages);
+  for (const s of expect.lastResultIncludes ?? [])
+    if (!last.includes(s))
+      throw new Mismatch(
+        `expected the last tool result to include ${JSON.stringify(s)}; it was: ${last.slice(0, 600)}`,
+      );
+  for (const s of expect.lastResultExcludes ?? [])
+    if (last.includes(s))
+      throw new Mismatch(`expected the last tool result not to include ${JSON.stringify(s)}`);
+  const prompt = messages
+    .filter((m) => m.role === 'system' || m.role === 'user')
+    .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)))
+    .join('\n');
+  for (const s of expect.promptIncludes ?? [])
+    if (!prompt.includes(s)) throw new Mismatch(`expected the prompt to include ${JSON.stringify(s)}`);
+  for (const s of expect.promptExcludes ?? [])
+    if (prompt.includes(s)) throw new Mismatch(`expected the prompt not to include ${JSON.stringify(s)}`);
+}
+
+/** Tool messages after the last assistant message, joined; plus any user message after them. */
+function latestToolResults(messages: WireMessage[]): string {
+  let i = messages.length;
+  while (i > 0 && messages[i - 1]!.role !== 'assistant') i--;
+  return messages
+    .slice(i)
+    .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')))
+    .join('\n');
+}
+
+function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, message: string, code: string): void {
+  // `retry-after-ms` keeps the SDK's backoff short for scripted outages.
+  if (status >= 500 || status === 429) res.setHeader('retry-after-ms', '50');
+  sendJson(res, status, {
+    error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code, param: null },
+  });
+}
+
+function sendStream(
+  res: ServerResponse,
+  r: {
+    id: string;
+    model: string;
+    content: string;
+    calls: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
+    finish: string;
+    usage?: unknown;
+  },
+): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  const created = Math.floor(Date.now() / 1000);
+  const chunk = (delta: unknown, finish: string | null = null, extra: Record<string, unknown> = {}) =>
+    res.write(
+      `data: ${JSON.stringify({ id: r.id, object: 'chat.completion.chunk', created, model: r.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`,
+    );
+  chunk({ role: 'assistant', content: '' });
+  // Content and arguments arrive in pieces, as from a real endpoint, so clients must reassemble them.
+  for (const piece of pieces(r.content)) chunk({ content: piece });
+  r.calls.forEach((call, index) => {
+    chunk({
+      tool_calls: [
+        { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
+      ],
+    });
+    for (const piece of pieces(call.function.arguments))
+      chunk({ tool_calls: [{ index, function: { arguments: piece } }] });
+  });
+  chunk({}, r.finish);
+  if (r.usage)
+    res.write(
+      `data: ${JSON.stringify({ id: r.id, object: 'chat.completion.chunk', created, model: r.model, choices: [], usage: r.usage })}\n\n`,
+    );
+  res.write('data: [DONE]\n\n');
+  res.end();
+}
+
+const pieces = (text: string, size = 24): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+};

@@ -1,0 +1,140 @@
+/**
+ * The demo trajectory end to end on a copy of the bundled Datadesk app: the real openai client
+ * against the replay server, the real file tools, real `npm run typecheck`, a real Chromium
+ * driving the Vite dev server, and the real proof (base fails, head passes twice).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureFfmpegLink } from '../../src/browser/chromium.ts';
+import { closeBrowsers } from '../../src/browser/launch.ts';
+import { BrowserSession } from '../../src/browser/session.ts';
+import { prove } from '../../src/evidence/proof.ts';
+import { DEMO_REQUEST, DEMO_TRAJECTORY } from '../../src/loop/replay/demo.ts';
+import { git, localSandbox, makeRepo, runScripted, stages, testBudgets, type Fixture } from './harness.ts';
+
+const DATADESK = path.join(import.meta.dirname, '../../sandbox/datadesk');
+const ready =
+  existsSync(path.join(DATADESK, 'node_modules/vite')) &&
+  existsSync(path.join(DATADESK, 'src/components/RevenueChart.tsx'));
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+async function startVite(root: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/vite/bin/vite.js'),
+      '--port',
+      String(port),
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, BROWSER: 'none' },
+      stdio: 'ignore',
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error('vite did not start');
+}
+
+function copyDatadesk(to: string): void {
+  cpSync(DATADESK, to, {
+    recursive: true,
+    filter: (src) => !/\/(node_modules|dist)(\/|$)/.test(src.slice(DATADESK.length)),
+  });
+  symlinkSync(path.join(DATADESK, 'node_modules'), path.join(to, 'node_modules'));
+}
+
+describe.skipIf(!ready)('the Datadesk legend-toggle demo trajectory', () => {
+  let fx: Fixture;
+  const servers: ChildProcess[] = [];
+  let head = '';
+  let base = '';
+  let session: BrowserSession | undefined;
+
+  beforeAll(async () => {
+    ensureFfmpegLink();
+    fx = makeRepo({ 'placeholder.txt': '' });
+    git(fx.worktree, 'rm', '-q', 'placeholder.txt');
+    copyDatadesk(fx.worktree);
+    git(fx.worktree, 'add', '-A');
+    git(fx.worktree, 'commit', '-q', '-m', 'datadesk');
+    fx.baseCommit = git(fx.worktree, 'rev-parse', 'HEAD').trim();
+    const baseDir = path.join(fx.dir, 'base');
+    mkdirSync(baseDir);
+    copyDatadesk(baseDir);
+    const [h, b] = await Promise.all([startVite(fx.worktree), startVite(baseDir)]);
+    servers.push(h.child, b.child);
+    head = h.url;
+    base = b.url;
+  }, 90_000);
+
+  afterAll(async () => {
+    await session?.close();
+    await closeBrowsers();
+    for (const child of servers) child.kill('SIGTERM');
+    fx?.cleanup();
+  });
+
+  it('edits the chart, clicks the legend by $ref, proves on base and head, and the reviewer approves', async () => {
+    const evidenceDir = path.join(fx.scratch, 'evidence');
+    const sandbox = { ...localSandbox(fx), app: { ...localSandbox(fx).app, url: head } };
+    const { outcome, events, server } = await runScripted(fx, DEMO_TRAJECTORY, {
+      request: DEMO_REQUEST,
+      sandbox,
+      browser: async () => ({
+        browser: (session = await BrowserSession.open({
+          appUrl: head,
+          outputDir: path.join(fx.scratch, 'browser'),
+        })),
+      }),
+      prove: (plan, opts) =>
+        prove({
+          plan,
+          ticketId: 't-demo',
+          evidenceDir,
+          baseUrl: base,
+          headUrl: head,
+          stepDelayMs: 0,
+          gif: false,
+          signal: opts.signal,
+        }),
+      budgets: testBudgets({ toolTimeoutMs: 120_000 }),
+    });
+    expect(server.mismatches).toEqual([]);
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.status).toBe('approved');
+    expect(outcome.proof?.outcome).toBe('proven');
+    expect(outcome.proof?.runs.map((r) => `${r.label}:${r.verdict}`)).toEqual([
+      'base:failed',
+      'head-1:passed',
+      'head-2:passed',
+    ]);
+    expect(stages(events)).toEqual(['coding', 'verifying', 'coding', 'reviewing']);
+    expect(server.remaining()).toEqual({ coder: 0, reviewer: 0 });
+  }, 180_000);
+});
