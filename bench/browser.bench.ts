@@ -22,7 +22,7 @@ import {
   legendPlan,
   startDevServer,
   type RunningApp,
-} from '../test/browser/datadesk.ts';
+} from '../test/helpers/datadesk.ts';
 import { page, serve } from '../test/browser/fixtures.ts';
 
 const N = Number(process.env.BENCH_N ?? 5);

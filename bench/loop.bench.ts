@@ -7,14 +7,13 @@
  *
  * Run: node_modules/.bin/node bench/loop.bench.ts [reps=3]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { closeBrowsers } from '../src/browser/launch.ts';
 import { BrowserSession } from '../src/browser/session.ts';
 import { DEMO_REQUEST, DEMO_TRAJECTORY } from '../src/loop/replay/demo.ts';
 import { loadTrajectory, type ScriptedTurn } from '../src/loop/replay/trajectory.ts';
+import { copyDatadeskSources, DATADESK, startVite } from '../test/helpers/datadesk.ts';
 import {
   git,
   localSandbox,
@@ -24,49 +23,7 @@ import {
   testBudgets,
 } from '../test/loop/harness.ts';
 
-const DATADESK = path.resolve(import.meta.dirname, '../sandbox/datadesk');
 const reps = Number(process.argv[2] ?? 3);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-
-async function startVite(root: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(root, 'node_modules/vite/bin/vite.js'),
-      '--port',
-      String(port),
-      '--strictPort',
-      '--host',
-      '127.0.0.1',
-    ],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, BROWSER: 'none' },
-      stdio: 'ignore',
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { url, child };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error('vite did not start');
-}
 
 interface Sample {
   totalPrompt: number;
@@ -98,11 +55,7 @@ const TRAJECTORIES: Record<string, ScriptedTurn[]> = { demo, 'demo+explore': exp
 
 async function once(turns: ScriptedTurn[], supersede: boolean): Promise<Sample> {
   const fx = makeRepo({ '.keep': '' });
-  cpSync(DATADESK, fx.worktree, {
-    recursive: true,
-    filter: (src) => !/\/(node_modules|dist)(\/|$)/.test(src.slice(DATADESK.length)),
-  });
-  symlinkSync(path.join(DATADESK, 'node_modules'), path.join(fx.worktree, 'node_modules'));
+  copyDatadeskSources(fx.worktree);
   git(fx.worktree, 'add', '-A');
   git(fx.worktree, 'commit', '-q', '-m', 'datadesk');
   fx.baseCommit = git(fx.worktree, 'rev-parse', 'HEAD').trim();

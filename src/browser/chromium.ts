@@ -18,28 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright';
 import { CodedError, ErrorCode } from '../core/errors.ts';
+import { standardChromiumArgs } from '../sandbox/chromium-args.ts';
 import type { BrowserLauncher } from '../sandbox/types.ts';
+
+export { standardChromiumArgs };
 
 export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 export const SYSTEM_FFMPEG = '/usr/bin/ffmpeg';
-
-/**
- * Flags for a headless Chromium on a worker: no GPU, no background traffic to Google, no first-run
- * UI, and /tmp instead of a small /dev/shm. `--no-sandbox` only as root, where Chromium's own
- * sandbox refuses to start (the outer sandbox — bwrap or a container — still isolates it).
- */
-export function standardChromiumArgs(opts: { root?: boolean } = {}): string[] {
-  const root = opts.root ?? process.getuid?.() === 0;
-  return [
-    ...(root ? ['--no-sandbox'] : []),
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-    '--disable-sync',
-    '--disable-dev-shm-usage',
-  ];
-}
 
 /** Where the executable was found, for `loopwright doctor`. */
 export type ChromiumSource = 'config' | 'system' | 'playwright';

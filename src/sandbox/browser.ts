@@ -6,20 +6,13 @@
  */
 import { chmodSync, existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { standardChromiumArgs } from './chromium-args.ts';
 import type { BrowserLauncher } from './types.ts';
 import { shq, type Mount } from './isolation.ts';
 import type { SandboxRunner } from './runner.ts';
 
 /** Flags Chromium needs here: root without its own sandbox (bwrap is the sandbox), no background traffic. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
+export const CHROMIUM_ARGS = standardChromiumArgs({ root: true });
 
 export function resolveChromiumPath(configured?: string): string {
   for (const p of [configured, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {

@@ -103,17 +103,7 @@ export class Intake {
       );
       return;
     }
-    await this.once(sourceKey(e.channel, e.ts), async (key) => {
-      if (await this.o.store.findBySourceKey(key)) return;
-      const permalink = await this.permalink(e.channel, e.ts);
-      await this.submit({
-        text: req.text,
-        source: 'slack',
-        requester: e.user as string,
-        slack: { channel: e.channel, ts: e.ts, threadTs: e.thread_ts, permalink },
-        sourceKey: key,
-      });
-    });
+    await this.queueTyped(e, req.text);
   }
 
   /** A plain message event: only replies in a ticket's thread matter. */
@@ -145,18 +135,7 @@ export class Intake {
       return;
     }
     if (ticket.status === 'pr_opened') {
-      await this.once(sourceKey(e.channel, e.ts), async (key) => {
-        if (await this.o.store.findBySourceKey(key)) return;
-        const permalink = await this.permalink(e.channel, e.ts);
-        await this.submit({
-          text: req.text,
-          source: 'slack',
-          requester: e.user as string,
-          slack: { channel: e.channel, ts: e.ts, threadTs: e.thread_ts, permalink },
-          sourceKey: key,
-          followUpOf: ticket.id,
-        });
-      });
+      await this.queueTyped(e, req.text, ticket.id);
       return;
     }
     await this.ephemeral(
@@ -218,6 +197,29 @@ export class Intake {
           permalink,
         },
         sourceKey: key,
+      });
+    });
+  }
+
+  /**
+   * Queues a request typed to the bot (a mention, or a reply that follows up an opened PR) once per
+   * message: its author is the requester and the ticket's status lives in its thread.
+   */
+  private async queueTyped(
+    e: { channel: string; ts: string; thread_ts?: string; user?: string },
+    text: string,
+    followUpOf?: string,
+  ): Promise<void> {
+    await this.once(sourceKey(e.channel, e.ts), async (key) => {
+      if (await this.o.store.findBySourceKey(key)) return;
+      const permalink = await this.permalink(e.channel, e.ts);
+      await this.submit({
+        text,
+        source: 'slack',
+        requester: e.user as string,
+        slack: { channel: e.channel, ts: e.ts, threadTs: e.thread_ts, permalink },
+        sourceKey: key,
+        ...(followUpOf ? { followUpOf } : {}),
       });
     });
   }

@@ -20,7 +20,7 @@ import {
   legendPlan,
   startDevServer,
   type RunningApp,
-} from '../browser/datadesk.ts';
+} from '../helpers/datadesk.ts';
 
 const unavailable = datadeskUnavailable();
 if (unavailable) console.warn(`skipping Datadesk tests: ${unavailable}`);

@@ -50,19 +50,30 @@ describe('commit and push', () => {
       author,
     });
 
+  /** Pushes as the bot; over smart HTTP with the planted token unless told otherwise. */
+  const push = (
+    worktree: string,
+    branch: string,
+    ticketId: string,
+    over: { url?: string; token?: string } = {},
+  ) => {
+    const url = over.url ?? httpUrl;
+    return pushBranch({
+      worktree,
+      url,
+      branch,
+      ticketId,
+      authEnv: gitAuthEnv(url, over.token ?? TOKEN),
+      author,
+      log,
+    });
+  };
+
   it('commits as the bot with the ticket trailer and pushes over smart HTTP with the token', async () => {
     const wt = worktree('loopwright/t_a-blue');
     change(wt, 'app.js', 'export const color = "blue";\n');
     await commit(wt, 't_a');
-    const result = await pushBranch({
-      worktree: wt,
-      url: httpUrl,
-      branch: 'loopwright/t_a-blue',
-      ticketId: 't_a',
-      authEnv: gitAuthEnv(httpUrl, TOKEN),
-      author,
-      log,
-    });
+    const result = await push(wt, 'loopwright/t_a-blue', 't_a');
     expect(result.via).toBe('push');
     expect(sh(bare, 'rev-parse', 'refs/heads/loopwright/t_a-blue')).toBe(result.sha);
     expect(
@@ -82,15 +93,7 @@ describe('commit and push', () => {
     change(wt, 'b.txt', 'b\n');
     await commit(wt, 't_b');
     const wrong = 'ghs_wrongTOKENvalue0123456789abcdefXYZ';
-    const error = await pushBranch({
-      worktree: wt,
-      url: httpUrl,
-      branch: 'loopwright/t_b-x',
-      ticketId: 't_b',
-      authEnv: gitAuthEnv(httpUrl, wrong),
-      author,
-      log,
-    }).catch((e: unknown) => e);
+    const error = await push(wt, 'loopwright/t_b-x', 't_b', { token: wrong }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CodedError);
     expect((error as CodedError).code).toBe(ErrorCode.PublishFailed);
     expect((error as CodedError).describe()).not.toContain(wrong);
@@ -103,15 +106,7 @@ describe('commit and push', () => {
     change(wt, 'c.txt', 'c\n');
     await commit(wt, 't_c');
     const url = `file://${bare}`;
-    const result = await pushBranch({
-      worktree: wt,
-      url,
-      branch: 'loopwright/t_c-file',
-      ticketId: 't_c',
-      authEnv: gitAuthEnv(url, TOKEN),
-      author,
-      log,
-    });
+    const result = await push(wt, 'loopwright/t_c-file', 't_c', { url });
     expect(result.via).toBe('push');
     expect(gitAuthEnv(url, TOKEN)).toEqual({});
   });
@@ -128,15 +123,7 @@ describe('commit and push', () => {
 
     change(mine, 'app.js', 'export const color = "green";\n');
     await commit(mine, 't_d');
-    const result = await pushBranch({
-      worktree: mine,
-      url: httpUrl,
-      branch,
-      ticketId: 't_d',
-      authEnv: gitAuthEnv(httpUrl, TOKEN),
-      author,
-      log,
-    });
+    const result = await push(mine, branch, 't_d');
     expect(result.via).toBe('rebased');
     const subjects = sh(bare, 'log', '--format=%s', `refs/heads/${branch}`).split('\n');
     expect(subjects.slice(0, 2)).toEqual(['Make the button blue', 'docs by a human']);
@@ -151,15 +138,7 @@ describe('commit and push', () => {
     sh(theirs, 'push', '-q', bare, `HEAD:refs/heads/${branch}`);
     change(mine, 'app.js', 'export const color = "orange";\n');
     await commit(mine, 't_e');
-    const error = (await pushBranch({
-      worktree: mine,
-      url: httpUrl,
-      branch,
-      ticketId: 't_e',
-      authEnv: gitAuthEnv(httpUrl, TOKEN),
-      author,
-      log,
-    }).catch((e: unknown) => e)) as CodedError;
+    const error = (await push(mine, branch, 't_e').catch((e: unknown) => e)) as CodedError;
     expect(error.code).toBe(ErrorCode.PublishFailed);
     expect(error.hint).toMatch(/pushed/);
     // The worktree is left clean, not mid-rebase, and the remote untouched.
@@ -172,8 +151,7 @@ describe('commit and push', () => {
     const first = worktree(branch);
     change(first, 'app.js', 'export const color = "teal";\n');
     await commit(first, 't_f');
-    const auth = gitAuthEnv(httpUrl, TOKEN);
-    await pushBranch({ worktree: first, url: httpUrl, branch, ticketId: 't_f', authEnv: auth, author, log });
+    await push(first, branch, 't_f');
     const firstSha = sh(bare, 'rev-parse', `refs/heads/${branch}`);
 
     await new Promise((r) => setTimeout(r, 1100)); // a later commit time, so a different sha
@@ -181,29 +159,13 @@ describe('commit and push', () => {
     change(same, 'app.js', 'export const color = "teal";\n');
     await commit(same, 't_f');
     expect(sh(same, 'rev-parse', 'HEAD')).not.toBe(firstSha);
-    const adopted = await pushBranch({
-      worktree: same,
-      url: httpUrl,
-      branch,
-      ticketId: 't_f',
-      authEnv: auth,
-      author,
-      log,
-    });
+    const adopted = await push(same, branch, 't_f');
     expect(adopted).toEqual({ sha: firstSha, via: 'up-to-date' });
 
     const other = worktree(branch);
     change(other, 'app.js', 'export const color = "navy";\n');
     await commit(other, 't_f');
-    const replaced = await pushBranch({
-      worktree: other,
-      url: httpUrl,
-      branch,
-      ticketId: 't_f',
-      authEnv: auth,
-      author,
-      log,
-    });
+    const replaced = await push(other, branch, 't_f');
     expect(replaced.via).toBe('replaced');
     expect(sh(bare, 'show', `refs/heads/${branch}:app.js`)).toBe('export const color = "navy";');
     expect(sh(bare, 'rev-list', '--count', `main..refs/heads/${branch}`)).toBe('1');

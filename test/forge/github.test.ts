@@ -15,6 +15,29 @@ import { sh } from '../fakes/github/repos.ts';
 import { primaryRateLimit, secondaryRateLimit, serverError } from '../fakes/github/server.ts';
 import { memoryLogger, testConfig, testTicket } from '../fakes/github/setup.ts';
 
+const input = (
+  ticketId: string,
+  branch: string,
+  worktree: string,
+  over: Partial<PublishInput> = {},
+): PublishInput => ({
+  ticket: testTicket(ticketId),
+  worktree,
+  branch,
+  baseBranch: 'main',
+  title: 'Make the button blue',
+  body: '## Proof\n\n- [x] fails on base, passes on the change twice\n',
+  draft: false,
+  ...over,
+});
+
+/** A worktree on `branch` with one new file, ready to publish. */
+const changedWorktree = (world: GitHubWorld, branch: string): string => {
+  const wt = world.worktree(branch);
+  writeFileSync(path.join(wt, 'x.txt'), 'x\n');
+  return wt;
+};
+
 describe('GitHub forge', () => {
   let world: GitHubWorld;
   const logs = memoryLogger();
@@ -27,21 +50,6 @@ describe('GitHub forge', () => {
     await world.close();
   });
 
-  const input = (
-    ticketId: string,
-    branch: string,
-    worktree: string,
-    over: Partial<PublishInput> = {},
-  ): PublishInput => ({
-    ticket: testTicket(ticketId),
-    worktree,
-    branch,
-    baseBranch: 'main',
-    title: 'Make the button blue',
-    body: '## Proof\n\n- [x] fails on base, passes on the change twice\n',
-    draft: false,
-    ...over,
-  });
   const forgeOf = (over: Record<string, unknown> = {}) =>
     createGitHubForge({ config: world.config(over), log: logs.log, retryAfterBaseValue: 20 });
 
@@ -88,8 +96,7 @@ describe('GitHub forge', () => {
   it('opens a draft when asked and flips the draft state of an existing PR', async () => {
     const forge = forgeOf();
     const branch = 'loopwright/t_3-draft';
-    const wt = world.worktree(branch);
-    writeFileSync(path.join(wt, 'x.txt'), 'x\n');
+    const wt = changedWorktree(world, branch);
     expect((await forge.publish(input('t_3', branch, wt, { draft: true }))).draft).toBe(true);
     expect(world.api.pulls[0]?.draft).toBe(true);
     const ready = await forge.publish(input('t_3', branch, wt, { draft: false }));
@@ -101,8 +108,7 @@ describe('GitHub forge', () => {
   it('answers 422 "A pull request already exists" by finding and updating that PR', async () => {
     const forge = forgeOf();
     const branch = 'loopwright/t_4-race';
-    const wt = world.worktree(branch);
-    writeFileSync(path.join(wt, 'x.txt'), 'x\n');
+    const wt = changedWorktree(world, branch);
     await forge.publish(input('t_4', branch, wt));
     // Another worker's lookup raced ours: the list comes back empty once, so create is tried.
     world.api.queue('pulls/list', { status: 200, body: [] });
@@ -116,8 +122,7 @@ describe('GitHub forge', () => {
   it('retries a 502 and succeeds', async () => {
     const forge = forgeOf();
     const branch = 'loopwright/t_5-502';
-    const wt = world.worktree(branch);
-    writeFileSync(path.join(wt, 'x.txt'), 'x\n');
+    const wt = changedWorktree(world, branch);
     world.api.queue('pulls/create', serverError(502));
     const pr = await forge.publish(input('t_5', branch, wt));
     expect(pr.number).toBe(1);
@@ -127,8 +132,7 @@ describe('GitHub forge', () => {
   it('honours a secondary rate limit (retry-after) and a primary one (x-ratelimit-remaining: 0)', async () => {
     const forge = forgeOf();
     const branch = 'loopwright/t_6-limit';
-    const wt = world.worktree(branch);
-    writeFileSync(path.join(wt, 'x.txt'), 'x\n');
+    const wt = changedWorktree(world, branch);
     world.api.queue('pulls/create', secondaryRateLimit(1));
     world.api.queue('pulls/list', primaryRateLimit(0));
     await forge.publish(input('t_6', branch, wt));
@@ -192,17 +196,8 @@ describe('GitHub Enterprise and App auth', () => {
     expect(world.api.url).toMatch(/\/api\/v3$/);
     const forge = createGitHubForge({ config: world.config(), log: memoryLogger().log });
     const branch = 'loopwright/t_7-ghe';
-    const wt = world.worktree(branch);
-    writeFileSync(path.join(wt, 'x.txt'), 'x\n');
-    const pr = await forge.publish({
-      ticket: testTicket('t_7'),
-      worktree: wt,
-      branch,
-      baseBranch: 'main',
-      title: 't',
-      body: 'b',
-      draft: false,
-    });
+    const wt = changedWorktree(world, branch);
+    const pr = await forge.publish(input('t_7', branch, wt, { title: 't', body: 'b' }));
     expect(pr.number).toBe(1);
   });
 
@@ -226,17 +221,8 @@ describe('GitHub Enterprise and App auth', () => {
     });
     const forge = createGitHubForge({ config, log });
     const branch = 'loopwright/t_8-app';
-    const wt = world.worktree(branch);
-    writeFileSync(path.join(wt, 'x.txt'), 'x\n');
-    const pr = await forge.publish({
-      ticket: testTicket('t_8'),
-      worktree: wt,
-      branch,
-      baseBranch: 'main',
-      title: 't',
-      body: 'b',
-      draft: false,
-    });
+    const wt = changedWorktree(world, branch);
+    const pr = await forge.publish(input('t_8', branch, wt, { title: 't', body: 'b' }));
     expect(pr.number).toBe(1);
     const minted = [...world.api.tokens];
     expect(minted).toHaveLength(1);

@@ -3,9 +3,8 @@
  * against the replay server, the real file tools, real `npm run typecheck`, a real Chromium
  * driving the Vite dev server, and the real proof (base fails, head passes twice).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFfmpegLink } from '../../src/browser/chromium.ts';
@@ -13,61 +12,12 @@ import { closeBrowsers } from '../../src/browser/launch.ts';
 import { BrowserSession } from '../../src/browser/session.ts';
 import { prove } from '../../src/evidence/proof.ts';
 import { DEMO_REQUEST, DEMO_TRAJECTORY } from '../../src/loop/replay/demo.ts';
+import { copyDatadeskSources, DATADESK, startVite } from '../helpers/datadesk.ts';
 import { git, localSandbox, makeRepo, runScripted, stages, testBudgets, type Fixture } from './harness.ts';
 
-const DATADESK = path.join(import.meta.dirname, '../../sandbox/datadesk');
 const ready =
   existsSync(path.join(DATADESK, 'node_modules/vite')) &&
   existsSync(path.join(DATADESK, 'src/components/RevenueChart.tsx'));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-
-async function startVite(root: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(root, 'node_modules/vite/bin/vite.js'),
-      '--port',
-      String(port),
-      '--strictPort',
-      '--host',
-      '127.0.0.1',
-    ],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, BROWSER: 'none' },
-      stdio: 'ignore',
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { url, child };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error('vite did not start');
-}
-
-function copyDatadesk(to: string): void {
-  cpSync(DATADESK, to, {
-    recursive: true,
-    filter: (src) => !/\/(node_modules|dist)(\/|$)/.test(src.slice(DATADESK.length)),
-  });
-  symlinkSync(path.join(DATADESK, 'node_modules'), path.join(to, 'node_modules'));
-}
 
 describe.skipIf(!ready)('the Datadesk legend-toggle demo trajectory', () => {
   let fx: Fixture;
@@ -80,13 +30,13 @@ describe.skipIf(!ready)('the Datadesk legend-toggle demo trajectory', () => {
     ensureFfmpegLink();
     fx = makeRepo({ 'placeholder.txt': '' });
     git(fx.worktree, 'rm', '-q', 'placeholder.txt');
-    copyDatadesk(fx.worktree);
+    copyDatadeskSources(fx.worktree);
     git(fx.worktree, 'add', '-A');
     git(fx.worktree, 'commit', '-q', '-m', 'datadesk');
     fx.baseCommit = git(fx.worktree, 'rev-parse', 'HEAD').trim();
     const baseDir = path.join(fx.dir, 'base');
     mkdirSync(baseDir);
-    copyDatadesk(baseDir);
+    copyDatadeskSources(baseDir);
     const [h, b] = await Promise.all([startVite(fx.worktree), startVite(baseDir)]);
     servers.push(h.child, b.child);
     head = h.url;

@@ -29,6 +29,29 @@ export const FIXTURE_FILES: Record<string, string> = {
   'README.md': '# Greeter\n',
 };
 
+/**
+ * The ticket most loop tests run on FIXTURE_FILES: the greeting gains an exclamation mark. `plan`
+ * passes once it does; `edit` is the coder's `edit_file` call that makes the change.
+ */
+export const GREETING = {
+  request: 'The greeting should end with an exclamation mark.',
+  plan: {
+    title: 'Greeting ends with !',
+    steps: [
+      { action: 'goto', url: '/' },
+      { action: 'expect_text', target: { role: 'heading' }, text: 'Hello, Ada!' },
+    ],
+  },
+  edit: [
+    'edit_file',
+    {
+      path: 'src/greet.js',
+      old_string: "return 'Hello, ' + name;",
+      new_string: "return 'Hello, ' + name + '!';",
+    },
+  ] as [string, unknown],
+};
+
 export const git = (cwd: string, ...args: string[]): string =>
   execFileSync('git', args, {
     cwd,
@@ -241,3 +264,6 @@ export const turn = (
 
 export const stages = (events: TicketEvent[]): string[] =>
   events.flatMap((e) => (e.type === 'stage' ? [e.stage] : []));
+
+/** The reviewer's turn that approves without comments. */
+export const APPROVE = turn('reviewer', [['submit_review', { verdict: 'approve', comments: [] }]]);

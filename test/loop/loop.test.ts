@@ -2,8 +2,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  APPROVE,
   fileContains,
   git,
+  GREETING,
   makeRepo,
   runScripted,
   scriptedProve,
@@ -14,24 +16,7 @@ import {
 } from './harness.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/trajectories');
-const REQUEST = 'The greeting should end with an exclamation mark.';
-const PLAN = {
-  title: 'Greeting ends with !',
-  steps: [
-    { action: 'goto', url: '/' },
-    { action: 'expect_text', target: { role: 'heading' }, text: 'Hello, Ada!' },
-  ],
-};
-const EDIT = [
-  'edit_file',
-  {
-    path: 'src/greet.js',
-    old_string: "return 'Hello, ' + name;",
-    new_string: "return 'Hello, ' + name + '!';",
-  },
-] as [string, unknown];
 const FINISH = ['finish', { title: 'Exclaim', summary: 'Adds !' }] as [string, unknown];
-const APPROVE = turn('reviewer', [['submit_review', { verdict: 'approve', comments: [] }]]);
 
 let fx: Fixture;
 beforeEach(() => {
@@ -47,7 +32,7 @@ describe('runTicketLoop with a scripted model', () => {
     const { prove, plans } = provenWhenExclaimed();
     const transcriptPath = path.join(fx.scratch, 'transcript.jsonl');
     const { outcome, events, server } = await runScripted(fx, path.join(FIXTURES, 'greeter-success.jsonl'), {
-      request: REQUEST.replace('The g', 'g'),
+      request: GREETING.request.replace('The g', 'g'),
       prove,
       transcriptPath,
     });
@@ -87,12 +72,12 @@ describe('runTicketLoop with a scripted model', () => {
           ['read_file', { path: 'README.md' }],
           ['list_files', { glob: '**/*.js' }],
         ]),
-        turn('coder', [EDIT, ['submit_verification', { plan: PLAN }], FINISH], {
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH], {
           expect: { lastResultIncludes: ['# Greeter', 'test/greet.test.js'] },
         }),
         APPROVE,
       ],
-      { request: REQUEST, prove },
+      { request: GREETING.request, prove },
     );
     expect(server.mismatches).toEqual([]);
     expect(outcome.status).toBe('approved');
@@ -104,13 +89,13 @@ describe('runTicketLoop with a scripted model', () => {
     const { outcome, events, server } = await runScripted(
       fx,
       [
-        turn('coder', [EDIT]),
+        turn('coder', [GREETING.edit]),
         turn('coder', [
           [
             'submit_verification',
             {
               plan: {
-                ...PLAN,
+                ...GREETING.plan,
                 steps: [
                   { action: 'goto', url: '/' },
                   { action: 'expect_visible', target: { text: 'Hello' } },
@@ -123,13 +108,13 @@ describe('runTicketLoop with a scripted model', () => {
           note: 'finish before a proof is refused',
           expect: { lastResultIncludes: ['passes_on_base', 'proves nothing'] },
         }),
-        turn('coder', [['submit_verification', { plan: PLAN }]], {
+        turn('coder', [['submit_verification', { plan: GREETING.plan }]], {
           expect: { lastResultIncludes: ['finish refused: the last proof was passes_on_base'] },
         }),
         turn('coder', [FINISH], { expect: { lastResultIncludes: ['Proof outcome: proven'] } }),
         APPROVE,
       ],
-      { request: REQUEST, prove },
+      { request: GREETING.request, prove },
     );
     expect(server.mismatches).toEqual([]);
     expect(outcome.status).toBe('approved');
@@ -143,14 +128,14 @@ describe('runTicketLoop with a scripted model', () => {
     const { outcome, server } = await runScripted(
       fx,
       [
-        turn('coder', [EDIT, ['submit_verification', { plan: PLAN }]]),
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }]]),
         turn('coder', [['write_file', { path: 'src/extra.js', content: 'export const x = 1;\n' }], FINISH]),
-        turn('coder', [['submit_verification', { plan: PLAN }], FINISH], {
+        turn('coder', [['submit_verification', { plan: GREETING.plan }], FINISH], {
           expect: { lastResultIncludes: ['finish refused: the code changed after the last proof'] },
         }),
         APPROVE,
       ],
-      { request: REQUEST, prove },
+      { request: GREETING.request, prove },
     );
     expect(server.mismatches).toEqual([]);
     expect(outcome.status).toBe('approved');
@@ -161,7 +146,7 @@ describe('runTicketLoop with a scripted model', () => {
     const { outcome, events, server } = await runScripted(
       fx,
       [
-        turn('coder', [EDIT, ['submit_verification', { plan: PLAN }], FINISH]),
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH]),
         turn('reviewer', [
           [
             'submit_review',
@@ -199,14 +184,14 @@ describe('runTicketLoop with a scripted model', () => {
             { command: 'node --test --test-reporter=tap test/*.test.js 2>&1 | grep -E "^# (pass|fail)"' },
           ],
         ]),
-        turn('coder', [['submit_verification', { plan: PLAN }], FINISH], {
+        turn('coder', [['submit_verification', { plan: GREETING.plan }], FINISH], {
           expect: { lastResultIncludes: ['# pass 3', '# fail 0'] },
         }),
         turn('reviewer', [['submit_review', { verdict: 'approve', comments: [] }]], {
           expect: { promptIncludes: ['Review round 2', "+test('exclaims'"] },
         }),
       ],
-      { request: REQUEST, prove },
+      { request: GREETING.request, prove },
     );
     expect(server.mismatches).toEqual([]);
     expect(outcome.status).toBe('approved');
@@ -228,10 +213,10 @@ describe('runTicketLoop with a scripted model', () => {
     const { outcome } = await runScripted(
       fx,
       [
-        turn('coder', [EDIT, ['submit_verification', { plan: PLAN }], FINISH]),
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH]),
         turn('reviewer', [['submit_review', { verdict: 'reject', comments: [{ body: 'Out of scope.' }] }]]),
       ],
-      { request: REQUEST, prove },
+      { request: GREETING.request, prove },
     );
     expect(outcome.status).toBe('rejected');
     expect(outcome.error?.code).toBe('review_rejected');
@@ -247,7 +232,7 @@ describe('runTicketLoop with a scripted model', () => {
         turn('coder', [['read_file', { path: 'README.md' }]]),
         turn('coder', [['read_file', { path: 'AGENTS.md' }]]),
       ],
-      { request: REQUEST, prove, budgets: testBudgets({ maxTurns: 2 }), transcriptPath },
+      { request: GREETING.request, prove, budgets: testBudgets({ maxTurns: 2 }), transcriptPath },
     );
     expect(outcome.status).toBe('failed');
     expect(outcome.error?.code).toBe('budget_exceeded');
@@ -263,7 +248,7 @@ describe('runTicketLoop with a scripted model', () => {
       fx,
       [turn('coder', [['list_files', {}]]), turn('coder', [['list_files', {}]])],
       {
-        request: REQUEST,
+        request: GREETING.request,
         prove,
         budgets: testBudgets({ maxTokens: 500 }),
       },
@@ -286,12 +271,12 @@ describe('runTicketLoop with a scripted model', () => {
         turn('coder', [['read_file', { path: 'src/greet.js', offset: 0 }]], {
           expect: { lastResultIncludes: ['Unknown tool "delete_everything"', 'Available tools: list_files'] },
         }),
-        turn('coder', [EDIT, ['submit_verification', { plan: PLAN }], FINISH], {
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH], {
           expect: { lastResultIncludes: ['Invalid arguments for read_file', 'offset'] },
         }),
         APPROVE,
       ],
-      { request: REQUEST, prove },
+      { request: GREETING.request, prove },
     );
     expect(server.mismatches).toEqual([]);
     expect(outcome.status).toBe('approved');
@@ -303,12 +288,12 @@ describe('runTicketLoop with a scripted model', () => {
       fx,
       [
         {
-          ...turn('coder', [EDIT, ['submit_verification', { plan: PLAN }], FINISH]),
+          ...turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH]),
           fail: { status: 500, times: 2 },
         },
         APPROVE,
       ],
-      { request: REQUEST, prove },
+      { request: GREETING.request, prove },
     );
     expect(server.mismatches).toEqual([]);
     expect(server.failures).toEqual([
@@ -340,7 +325,7 @@ describe('runTicketLoop with a scripted model', () => {
             lastResultExcludes: ['PATH='],
           },
         }),
-        turn('coder', [EDIT, ['submit_verification', { plan: PLAN }], FINISH], {
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH], {
           expect: { lastResultIncludes: ['Command denied by policy (git-publish)'] },
         }),
         APPROVE,
@@ -356,11 +341,11 @@ describe('runTicketLoop with a scripted model', () => {
     const { outcome } = await runScripted(
       fx,
       [
-        turn('coder', [EDIT, ['submit_verification', { plan: PLAN }]]),
-        turn('coder', [['submit_verification', { plan: PLAN }]]),
-        turn('coder', [['submit_verification', { plan: PLAN }]]),
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }]]),
+        turn('coder', [['submit_verification', { plan: GREETING.plan }]]),
+        turn('coder', [['submit_verification', { plan: GREETING.plan }]]),
       ],
-      { request: REQUEST, prove, budgets: testBudgets({ maxProofAttempts: 2 }) },
+      { request: GREETING.request, prove, budgets: testBudgets({ maxProofAttempts: 2 }) },
     );
     expect(outcome.status).toBe('failed');
     expect(outcome.error?.code).toBe('proof_failed');
@@ -373,13 +358,13 @@ describe('runTicketLoop with a scripted model', () => {
       fx,
       [
         turn('coder', [['list_files', {}]]),
-        turn('coder', [EDIT, ['submit_verification', { plan: PLAN }], FINISH], {
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH], {
           expect: { promptIncludes: ['The requester added a clarification', 'only one exclamation mark'] },
         }),
         APPROVE,
       ],
       {
-        request: REQUEST,
+        request: GREETING.request,
         prove,
         clarifications: () => {
           const now = [...clarifications];
@@ -401,14 +386,14 @@ describe('runTicketLoop with a scripted model', () => {
       fx,
       [
         ...reads,
-        turn('coder', [EDIT, ['submit_verification', { plan: PLAN }], FINISH], {
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH], {
           expect: {
             promptIncludes: ['[Earlier turns were compacted', 'read_file({"path":"test/greet.test.js"})'],
           },
         }),
         APPROVE,
       ],
-      { request: REQUEST, prove, budgets: testBudgets({ compactAtTokens: 900 }) },
+      { request: GREETING.request, prove, budgets: testBudgets({ compactAtTokens: 900 }) },
     );
     expect(server.mismatches).toEqual([]);
     expect(outcome.status).toBe('approved');
@@ -438,7 +423,7 @@ describe('runTicketLoop with a scripted model', () => {
           ['restart_app', {}],
           ['read_app_log', { lines: 5 }],
         ]),
-        turn('coder', [EDIT, ['submit_verification', { plan: PLAN }], FINISH], {
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH], {
           expect: { lastResultIncludes: ['App restarted at http://127.0.0.1:9', 'app restarted'] },
         }),
         turn(
@@ -452,7 +437,7 @@ describe('runTicketLoop with a scripted model', () => {
           },
         ),
       ],
-      { request: REQUEST, prove, budgets: testBudgets({ maxReviewRounds: 0 }) },
+      { request: GREETING.request, prove, budgets: testBudgets({ maxReviewRounds: 0 }) },
     );
     expect(server.mismatches).toEqual([]);
     expect(outcome).toMatchObject({ status: 'rejected', draft: true, error: { code: 'review_rejected' } });
@@ -464,7 +449,7 @@ describe('runTicketLoop with a scripted model', () => {
       fx,
       [turn('coder', [['run_command', { command: 'sleep 5' }]]), turn('coder', [['list_files', {}]])],
       {
-        request: REQUEST,
+        request: GREETING.request,
         prove,
         budgets: testBudgets({ maxWallMs: 1500 }),
       },
@@ -480,7 +465,7 @@ describe('runTicketLoop with a scripted model', () => {
     const controller = new AbortController();
     controller.abort();
     const { outcome } = await runScripted(fx, [turn('coder', [['list_files', {}]])], {
-      request: REQUEST,
+      request: GREETING.request,
       prove,
       signal: controller.signal,
     });

@@ -9,7 +9,7 @@ import { openPglite, type Db } from '../../src/tickets/db.ts';
 import { migrate } from '../../src/tickets/migrations.ts';
 import { createTicketStore, type SqlTicketStore } from '../../src/tickets/store.ts';
 import { FAST_RETRY, reaction, startHarness, type Harness } from './helpers/harness.ts';
-import type { MemoryStore } from './helpers/memory-store.ts';
+import type { MemoryTicketStore } from '../helpers/memory-store.ts';
 
 describe('Slack with the SQL ticket store', () => {
   let dir: string;
@@ -23,7 +23,7 @@ describe('Slack with the SQL ticket store', () => {
     await migrate(db);
     store = createTicketStore(db);
     // The harness only needs the port; the SQL store stands in for the memory one.
-    h = await startHarness({}, { store: store as unknown as MemoryStore });
+    h = await startHarness({}, { store: store as unknown as MemoryTicketStore });
   });
   afterEach(async () => {
     await h.close();

@@ -5,7 +5,7 @@ import { startSlack, type SlackHandle } from '../../src/slack/index.ts';
 import { startWebServer, type WebServer } from '../../src/web/server.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack/server.ts';
 import { eventBody, FAST_RETRY, reaction, SIGNING_SECRET, signedHeaders } from './helpers/harness.ts';
-import { MemoryStore } from './helpers/memory-store.ts';
+import { MemoryTicketStore } from '../helpers/memory-store.ts';
 
 describe('Slack on the web server', () => {
   let fake: FakeSlack;
@@ -20,7 +20,7 @@ describe('Slack on the web server', () => {
   for (const how of ['mounts', 'slackHandler'] as const) {
     it(`receives signed events through ${how}, past the UI token`, async () => {
       fake = await startFakeSlack();
-      const store = new MemoryStore();
+      const store = new MemoryTicketStore();
       const config = configSchema.parse({
         port: 0,
         uiToken: 'ui-token-123456',

@@ -3,7 +3,7 @@ import { stamp } from '../../src/core/events.ts';
 import type { Ticket } from '../../src/core/ticket.ts';
 import { startHarness, type Harness } from './helpers/setup.ts';
 import { postJson, request } from './helpers/http.ts';
-import { MemoryTicketStore } from './helpers/memory-store.ts';
+import { MemoryTicketStore } from '../helpers/memory-store.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {

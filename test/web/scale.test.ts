@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderQueuePage } from '../../src/web/server.ts';
 import { loadQueueData } from '../../src/web/routes/pages.ts';
-import { MemoryTicketStore } from './helpers/memory-store.ts';
+import { MemoryTicketStore } from '../helpers/memory-store.ts';
 import { startHarness } from './helpers/setup.ts';
 
 describe('queue page at scale', () => {

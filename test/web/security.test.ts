@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CodedError } from '../../src/core/errors.ts';
 import { bindHost } from '../../src/web/auth.ts';
 import { startWebServer } from '../../src/web/server.ts';
-import { MemoryTicketStore } from './helpers/memory-store.ts';
+import { MemoryTicketStore } from '../helpers/memory-store.ts';
 import { postJson, request } from './helpers/http.ts';
 import { startHarness, tempHome, testConfig, type Harness } from './helpers/setup.ts';
 

@@ -3,20 +3,14 @@
  * listens to `/api/events` and swaps in rows the server rendered and escaped, keeps elapsed times
  * ticking, and keeps the in-flight table in queue order.
  */
+import { CLIENT_FORMAT_DURATION } from './client-format.ts';
+
 export const QUEUE_SCRIPT = `
 (() => {
   'use strict';
   const RECENT_MAX = 100;
   const body = (s) => document.querySelector('#' + s + ' tbody');
-  const fmt = (ms) => {
-    if (!(ms >= 0)) return '—';
-    if (ms < 1000) return Math.round(ms) + ' ms';
-    const s = ms / 1000;
-    if (s < 60) return s.toFixed(1) + ' s';
-    const m = Math.floor(s / 60);
-    if (m < 60) return m + 'm ' + String(Math.floor(s % 60)).padStart(2, '0') + 's';
-    return Math.floor(m / 60) + 'h ' + String(m % 60).padStart(2, '0') + 'm';
-  };
+  ${CLIENT_FORMAT_DURATION}
   const tick = () => {
     const now = Date.now();
     for (const cell of document.querySelectorAll('td.elapsed[data-since]')) {

@@ -3,20 +3,14 @@
  * results into their call, refreshes the head and stage timeline, and reloads once when the ticket
  * finishes so the evidence and diff appear. All HTML it inserts was rendered and escaped by the server.
  */
+import { CLIENT_FORMAT_DURATION } from './client-format.ts';
+
 export const TICKET_SCRIPT = `
 (() => {
   'use strict';
   const root = document.getElementById('ticket');
   const id = root.dataset.id;
-  const fmt = (ms) => {
-    if (!(ms >= 0)) return '—';
-    if (ms < 1000) return Math.round(ms) + ' ms';
-    const s = ms / 1000;
-    if (s < 60) return s.toFixed(1) + ' s';
-    const m = Math.floor(s / 60);
-    if (m < 60) return m + 'm ' + String(Math.floor(s % 60)).padStart(2, '0') + 's';
-    return Math.floor(m / 60) + 'h ' + String(m % 60).padStart(2, '0') + 'm';
-  };
+  ${CLIENT_FORMAT_DURATION}
   const tick = () => {
     for (const el of document.querySelectorAll('.elapsed[data-since]')) el.textContent = fmt(Date.now() - Number(el.dataset.since));
   };

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { configSchema, type Config } from '../../../src/config/schema.ts';
 import { startSlack, type SlackHandle } from '../../../src/slack/index.ts';
 import { startFakeSlack, type FakeSlack } from '../../fakes/slack/server.ts';
-import { MemoryStore } from './memory-store.ts';
+import { MemoryTicketStore } from '../../helpers/memory-store.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 /** Fast retries so 429/500 tests take about a second. */
@@ -15,7 +15,7 @@ export const FAST_RETRY = { retries: 2, factor: 1, minTimeout: 20, maxTimeout: 5
 
 export interface Harness {
   fake: FakeSlack;
-  store: MemoryStore;
+  store: MemoryTicketStore;
   slack: SlackHandle;
   web?: FastifyInstance;
   /** Base URL of the web server (HTTP mode). */
@@ -39,10 +39,10 @@ export interface SendOptions {
 
 export async function startHarness(
   overrides: Partial<Record<keyof Config, unknown>> = {},
-  opts: { mode?: 'http' | 'socket'; store?: MemoryStore } = {},
+  opts: { mode?: 'http' | 'socket'; store?: MemoryTicketStore } = {},
 ): Promise<Harness> {
   const fake = await startFakeSlack();
-  const store = opts.store ?? new MemoryStore();
+  const store = opts.store ?? new MemoryTicketStore();
   const config = configSchema.parse({
     slackBotToken: fake.botToken,
     slackSigningSecret: SIGNING_SECRET,

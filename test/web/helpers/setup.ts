@@ -5,7 +5,7 @@ import path from 'node:path';
 import { configSchema, type Config } from '../../../src/config/schema.ts';
 import type { TicketStore } from '../../../src/tickets/types.ts';
 import { startWebServer, type WebDeps, type WebServer } from '../../../src/web/server.ts';
-import { MemoryTicketStore } from './memory-store.ts';
+import { MemoryTicketStore } from '../../helpers/memory-store.ts';
 
 export function tempHome(): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lw-web-'));

@@ -1,10 +1,10 @@
 /**
- * Datadesk (sandbox/datadesk) for browser tests and benchmarks: a copy of the app in a temp dir,
+ * Datadesk (sandbox/datadesk) for tests and benchmarks: a copy of the app in a temp dir,
  * optionally with the demo change applied (clicking a legend entry hides its line), served by its
- * own `npm run dev` on a free port. Copies keep the vite cache out of the real tree.
+ * own `npm run dev` (or Vite directly) on a free port. Copies keep the vite cache out of the real tree.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -32,6 +32,18 @@ export function copyDatadesk(dest: string): string {
     },
   });
   return dest;
+}
+
+/**
+ * Copies the app's sources (no node_modules, no builds) into `dest` and links the real
+ * node_modules, so a git worktree holds only Datadesk's own files.
+ */
+export function copyDatadeskSources(dest: string): void {
+  cpSync(DATADESK, dest, {
+    recursive: true,
+    filter: (src) => !/\/(node_modules|dist)(\/|$)/.test(src.slice(DATADESK.length)),
+  });
+  symlinkSync(path.join(DATADESK, 'node_modules'), path.join(dest, 'node_modules'));
 }
 
 /**
@@ -118,6 +130,43 @@ export async function startDevServer(dir: string, timeoutMs = 60_000): Promise<R
     await new Promise((r) => setTimeout(r, 150));
   }
   return { url, stop };
+}
+
+/**
+ * Vite's dev server run by this Node on `root` (no npm, no shell), on a free port; resolves when
+ * `/` answers 200. The caller kills `child`.
+ */
+export async function startVite(root: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/vite/bin/vite.js'),
+      '--port',
+      String(port),
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, BROWSER: 'none' },
+      stdio: 'ignore',
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error('vite did not start');
 }
 
 /** The demo-like plan on Datadesk: clicking the Refunds legend entry hides the Refunds line. */

@@ -1,37 +1,39 @@
 /**
- * An in-memory TicketStore for web tests that need thousands of tickets or fine control over
- * timing. Follows the port's contract: submit is idempotent on sourceKey, every update and append
- * fans out to subscribers.
+ * An in-memory TicketStore for tests that need no database: thousands of tickets, fine control over
+ * timing, or a ticket driven through its statuses the way the worker would. Follows the port's
+ * contract: submit is idempotent on sourceKey, queue positions honour priority, every update and
+ * append fans out to subscribers.
  */
-import type { TicketEvent } from '../../../src/core/events.ts';
-import { emptyUsage, isTerminal, type Ticket, type TicketStatus } from '../../../src/core/ticket.ts';
+import { stamp, type TicketEvent } from '../../src/core/events.ts';
+import { emptyUsage, isTerminal, type Ticket, type TicketStatus } from '../../src/core/ticket.ts';
 import type {
   ListOptions,
   SubmitInput,
   SubmitResult,
   TicketStore,
   TimelineEntry,
-} from '../../../src/tickets/types.ts';
+} from '../../src/tickets/types.ts';
 
 type Listener = Parameters<TicketStore['subscribe']>[0];
 
 export class MemoryTicketStore implements TicketStore {
-  private tickets = new Map<string, Ticket>();
+  /** Stored tickets by id; tests read them directly to see what the code under test wrote. */
+  readonly tickets = new Map<string, Ticket>();
+  /** Every timeline entry of every ticket, in append order. */
+  readonly entries: TimelineEntry[] = [];
+  /** Artificial latency per call, to stand in for a busy database. */
+  delayMs = 0;
   private priorities = new Map<string, number>();
-  private events = new Map<string, TimelineEntry[]>();
   private listeners = new Set<Listener>();
-  private seq = 0;
   private counter = 0;
   private clock = Date.parse('2025-01-01T00:00:00Z');
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
+    await this.pause();
     const key = input.request.sourceKey;
-    if (key) {
-      const existing = await this.findBySourceKey(key);
-      if (existing) return { ticket: existing, created: false };
-    }
-    this.counter++;
-    const id = `t${String(this.counter).padStart(5, '0')}`;
+    const existing = key ? this.bySourceKey(key) : undefined;
+    if (existing) return { ticket: structuredClone(existing), created: false };
+    const id = `t${++this.counter}`;
     // Strictly increasing times keep "newest first" deterministic for bulk inserts.
     const now = new Date(Math.max(Date.now(), ++this.clock)).toISOString();
     const ticket: Ticket = {
@@ -48,18 +50,20 @@ export class MemoryTicketStore implements TicketStore {
     };
     this.tickets.set(id, ticket);
     this.priorities.set(id, input.priority ?? 100);
-    this.emit({ ticket });
+    this.emit(ticket);
     return { ticket: structuredClone(ticket), created: true };
   }
 
   async get(id: string): Promise<Ticket | undefined> {
+    await this.pause();
     const t = this.tickets.get(id);
     return t && structuredClone(t);
   }
 
   async findBySourceKey(key: string): Promise<Ticket | undefined> {
-    for (const t of this.tickets.values()) if (t.request.sourceKey === key) return structuredClone(t);
-    return undefined;
+    await this.pause();
+    const t = this.bySourceKey(key);
+    return t && structuredClone(t);
   }
 
   async list(opts: ListOptions = {}): Promise<Ticket[]> {
@@ -87,45 +91,43 @@ export class MemoryTicketStore implements TicketStore {
   }
 
   async update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>): Promise<Ticket> {
-    const t = this.tickets.get(id);
-    if (!t) throw new Error(`no ticket ${id}`);
-    const next: Ticket = { ...t, ...patch, updatedAt: new Date().toISOString() };
-    this.tickets.set(id, next);
-    this.emit({ ticket: next });
+    await this.pause();
+    const next = this.patch(id, patch);
+    this.emit(next);
     return structuredClone(next);
   }
 
   async append(id: string, event: TicketEvent): Promise<void> {
-    const t = this.tickets.get(id);
-    if (!t) throw new Error(`no ticket ${id}`);
-    const list = this.events.get(id) ?? [];
-    list.push({ seq: ++this.seq, ticketId: id, event });
-    this.events.set(id, list);
-    this.emit({ ticket: t, event });
+    const t = this.must(id);
+    this.entries.push({ seq: this.entries.length + 1, ticketId: id, event });
+    this.emit(t, event);
   }
 
   async timeline(id: string, afterSeq = 0): Promise<TimelineEntry[]> {
-    return (this.events.get(id) ?? []).filter((e) => e.seq > afterSeq).map((e) => structuredClone(e));
+    return this.entries.filter((e) => e.ticketId === id && e.seq > afterSeq).map((e) => structuredClone(e));
   }
 
   async clarify(id: string, text: string): Promise<void> {
-    const t = this.tickets.get(id);
-    if (!t) throw new Error(`no ticket ${id}`);
+    const t = this.must(id);
     await this.update(id, {
       request: { ...t.request, clarifications: [...(t.request.clarifications ?? []), text] },
     });
+    await this.append(id, stamp({ type: 'log', level: 'info', text: `clarification: ${text}` }));
   }
 
-  async cancel(id: string): Promise<Ticket> {
-    const t = this.tickets.get(id);
-    if (!t) throw new Error(`no ticket ${id}`);
+  async cancel(id: string, reason?: string): Promise<Ticket> {
+    const t = this.must(id);
     if (isTerminal(t.status)) return structuredClone(t);
-    return this.update(id, { status: 'cancelled' });
+    const next = this.patch(id, {
+      status: 'cancelled',
+      ...(reason ? { error: { code: 'cancelled', message: reason } } : {}),
+    });
+    await this.append(id, stamp({ type: 'status', status: 'cancelled' }));
+    return structuredClone(next);
   }
 
   async retry(id: string): Promise<Ticket> {
-    const t = this.tickets.get(id);
-    if (!t) throw new Error(`no ticket ${id}`);
+    const t = this.must(id);
     return this.update(id, { status: 'queued', stage: 'queued', error: undefined, attempts: t.attempts + 1 });
   }
 
@@ -151,13 +153,45 @@ export class MemoryTicketStore implements TicketStore {
     this.listeners.clear();
   }
 
-  private emit(change: { ticket: Ticket; event?: TicketEvent }): void {
+  /** Moves a ticket the way the worker does: a patch plus the matching timeline event. */
+  async advance(id: string, patch: Partial<Ticket>): Promise<void> {
+    const t = this.patch(id, patch);
+    const event =
+      patch.status && patch.status !== 'running'
+        ? stamp({ type: 'status', status: patch.status })
+        : stamp({ type: 'stage', stage: t.stage });
+    await this.append(id, event);
+  }
+
+  private bySourceKey(key: string): Ticket | undefined {
+    for (const t of this.tickets.values()) if (t.request.sourceKey === key) return t;
+    return undefined;
+  }
+
+  /** Stores the patched ticket without telling subscribers; callers emit once with the right event. */
+  private patch(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>): Ticket {
+    const next: Ticket = { ...this.must(id), ...patch, updatedAt: new Date().toISOString() };
+    this.tickets.set(id, next);
+    return next;
+  }
+
+  private must(id: string): Ticket {
+    const t = this.tickets.get(id);
+    if (!t) throw new Error(`no ticket ${id}`);
+    return t;
+  }
+
+  private emit(ticket: Ticket, event?: TicketEvent): void {
     for (const l of this.listeners) {
       try {
-        l({ ticket: structuredClone(change.ticket), event: change.event });
+        l({ ticket: structuredClone(ticket), event });
       } catch {
         // A listener never breaks the store.
       }
     }
+  }
+
+  private async pause(): Promise<void> {
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
   }
 }
