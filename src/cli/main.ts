@@ -1,2 +1,53 @@
-// Placeholder entry point; the CLI commands are wired in src/cli/commands.
-console.log('loopwright: not yet wired');
+/**
+ * `loopwright` — the command line (DESIGN.md §4). Parses the command, loads config once, dispatches.
+ * Commands that print results keep the log quiet, so `--json` output stays the last line of stdout.
+ */
+import { parseArgs } from 'node:util';
+
+const USAGE = `Usage: loopwright <command> [options]
+
+  start [--no-worker]        web server (queue page, API, Slack events) + worker(s)
+  worker                     worker only (scale-out next to a shared Postgres)
+  submit "<request>" [--target NAME] [--wait] [--json] [--id KEY]
+                             queue a ticket (as a Slack message would)
+  run "<request>" [--target NAME] [--json]
+                             run one ticket end to end in this process, no server
+  demo [--json] [--serve]    the whole loop on the bundled Datadesk app, embedded defaults
+  doctor [--fix]             check Chromium, ffmpeg, git, bwrap, database, model, Slack, GitHub
+  status [--json]            tickets, newest first
+
+Environment: LOOPWRIGHT_HOME, DATABASE_URL, OPENAI_API_KEY, OPENAI_BASE_URL, GITHUB_TOKEN, … (README)`;
+
+const OPTIONS = {
+  'no-worker': { type: 'boolean' },
+  target: { type: 'string' },
+  wait: { type: 'boolean' },
+  json: { type: 'boolean' },
+  id: { type: 'string' },
+  fix: { type: 'boolean' },
+  serve: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    console.error(`loopwright: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (!command || parsed.values.help) {
+    console.log(USAGE);
+    return command || parsed.values.help ? 0 : 2;
+  }
+  const quiet = ['submit', 'run', 'demo', 'status', 'doctor'].includes(command);
+  process.env.LOOPWRIGHT_LOG_LEVEL ??= quiet ? 'warn' : 'info';
+  // Imported after the log level is settled: the logger reads it when first loaded.
+  const { runCommand } = await import('./commands.ts');
+  return runCommand(command, rest, parsed.values);
+}
+
+process.exitCode = await main(process.argv.slice(2));

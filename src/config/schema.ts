@@ -96,6 +96,8 @@ export const configSchema = z.object({
   chromiumPath: z.string().optional(),
   workerConcurrency: z.coerce.number().int().min(1).default(1),
   maxAttempts: z.coerce.number().int().min(1).default(3),
+  /** Seconds a claimed ticket job stays claimed without a heartbeat before another worker may take it. */
+  leaseSeconds: z.coerce.number().int().min(2).default(60),
   /** A scripted trajectory (JSONL) each ticket replays instead of calling a model (demo, tests). */
   trajectory: z.string().optional(),
 
@@ -138,6 +140,7 @@ export const ENV_KEYS: Record<string, keyof Config> = {
   LOOPWRIGHT_WORKER_CONCURRENCY: 'workerConcurrency',
   LOOPWRIGHT_SLACK_ALLOW_BOTS: 'slackAllowBots',
   LOOPWRIGHT_TRAJECTORY: 'trajectory',
+  LOOPWRIGHT_LEASE_SECONDS: 'leaseSeconds',
   GITHUB_APP_ID: 'githubAppId',
   GITHUB_APP_PRIVATE_KEY: 'githubAppPrivateKey',
   GITHUB_APP_INSTALLATION_ID: 'githubInstallationId',

@@ -1,0 +1,74 @@
+/** The commands behind `loopwright <command>`; each returns the process exit code. */
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { asCodedError, CodedError, ErrorCode } from '../core/errors.ts';
+import { logger } from '../core/log.ts';
+import { runDemo, runOne } from './run.ts';
+import { runStart, runWorkerOnly } from './serve.ts';
+import { runStatus, runSubmit } from './submit.ts';
+
+export interface Flags {
+  'no-worker'?: boolean;
+  target?: string;
+  wait?: boolean;
+  json?: boolean;
+  id?: string;
+  fix?: boolean;
+  serve?: boolean;
+  quiet?: boolean;
+}
+
+const log = logger('cli');
+
+export async function runCommand(command: string, args: string[], flags: Flags): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig(flags.target ? { flags: { target: flags.target } } : {});
+  } catch (error) {
+    return fail(error);
+  }
+  const text = args.join(' ').trim();
+  try {
+    switch (command) {
+      case 'start':
+        return await runStart(config, { worker: !flags['no-worker'], log });
+      case 'worker':
+        return await runWorkerOnly(config, { log });
+      case 'submit':
+        return await runSubmit(config, needText(text, 'submit'), flags);
+      case 'run':
+        return await runOne(config, needText(text, 'run'), flags, log);
+      case 'demo':
+        return await runDemo(config, flags, log);
+      case 'status':
+        return await runStatus(config, flags);
+      case 'doctor': {
+        const { runDoctor } = await import('./doctor.ts');
+        return await runDoctor({ config, fix: flags.fix, quiet: flags.quiet });
+      }
+      default:
+        console.error(`loopwright: unknown command "${command}" (try --help)`);
+        return 2;
+    }
+  } catch (error) {
+    return fail(error);
+  }
+}
+
+function needText(text: string, command: string): string {
+  if (!text) {
+    throw new CodedError(ErrorCode.BadRequest, `${command} needs the request text`, {
+      hint: `loopwright ${command} "On the revenue dashboard, clicking a legend entry should hide that line"`,
+    });
+  }
+  return text;
+}
+
+/** Prints what went wrong and what to do about it. */
+export function fail(error: unknown): number {
+  const e = asCodedError(error);
+  console.error(
+    `loopwright: ${e.describe()}${e.code === ErrorCode.Internal && process.env.LOOPWRIGHT_DEBUG ? `\n${e.stack}` : ''}`,
+  );
+  return 1;
+}

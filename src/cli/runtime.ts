@@ -1,0 +1,139 @@
+/**
+ * The composition root: from config to a running set of parts — store and queue, forge (GitHub
+ * when configured, else the local forge), sandboxes, and the model (a real one, or the scripted
+ * replay) — wired into the pipeline. Every command that runs tickets opens one of these.
+ */
+import { fileURLToPath } from 'node:url';
+import { integrations } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { CodedError, ErrorCode } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { createGitHubForge, githubEnabled } from '../forge/github.ts';
+import { LocalForge } from '../forge/local.ts';
+import type { Forge } from '../forge/types.ts';
+import { createChatModels } from '../loop/llm/openai.ts';
+import { createSandboxProvider, type SandboxProvider } from '../sandbox/index.ts';
+import {
+  createLoopRunner,
+  createReplayLoopRunner,
+  DEMO_TRAJECTORY,
+  resolveTrajectory,
+} from '../tickets/agents.ts';
+import { openTickets, type Tickets } from '../tickets/index.ts';
+import type { LoopRunner, PipelineDeps } from '../tickets/pipeline.ts';
+import type { QueueOptions } from '../tickets/queue.ts';
+
+/** The bundled app the demo (and a local forge without LOOPWRIGHT_REPO) starts from. */
+export const DATADESK_DIR = fileURLToPath(new URL('../../sandbox/datadesk', import.meta.url));
+
+export interface Runtime {
+  config: Config;
+  tickets: Tickets;
+  forge: Forge;
+  /** Set when the forge is the local one (PR pages, merge). */
+  localForge?: LocalForge;
+  publicUrl: string;
+  /** The model is the scripted replay. */
+  scripted: boolean;
+  /** Absent until `pipeline()` is first called (web-only processes never build sandboxes). */
+  pipeline(): Omit<PipelineDeps, 'store'>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  log: Logger;
+  /** Use the scripted demo model when no model is configured (`demo`). */
+  scriptedFallback?: boolean;
+  queue?: QueueOptions;
+}
+
+export const publicUrlOf = (config: Config): string =>
+  (
+    config.publicUrl ??
+    `http://${config.host && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${config.port}`
+  ).replace(/\/$/, '');
+
+/** Which model runs tickets: a configured trajectory, a real endpoint, or (demo) the shipped script. */
+function chooseModel(
+  config: Config,
+  scriptedFallback: boolean,
+): { runLoop: LoopRunner; scripted: boolean } | CodedError {
+  if (config.trajectory) {
+    return {
+      runLoop: createReplayLoopRunner({ config, trajectory: resolveTrajectory(config.trajectory) }),
+      scripted: true,
+    };
+  }
+  if (integrations(config).model === 'on') {
+    const { coder, reviewer } = createChatModels(config);
+    return { runLoop: createLoopRunner({ config, coder, reviewer }), scripted: false };
+  }
+  if (scriptedFallback)
+    return { runLoop: createReplayLoopRunner({ config, trajectory: DEMO_TRAJECTORY }), scripted: true };
+  return new CodedError(ErrorCode.ModelNotConfigured, 'no model is configured', {
+    hint: 'set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible endpoint), or try `loopwright demo` with the scripted model',
+  });
+}
+
+export async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
+  const tickets = await openTickets(config, opts.queue);
+  try {
+    const publicUrl = publicUrlOf(config);
+    let forge: Forge;
+    let localForge: LocalForge | undefined;
+    if (githubEnabled(config)) {
+      forge = createGitHubForge({ config, log: opts.log });
+    } else {
+      localForge = new LocalForge({
+        db: tickets.db,
+        home: config.home,
+        name: config.target,
+        baseBranch: config.baseBranch,
+        publicUrl,
+        author: { name: config.gitAuthorName, email: config.gitAuthorEmail },
+        source: config.repo ?? DATADESK_DIR,
+      });
+      await localForge.ensureRepo();
+      forge = localForge;
+    }
+    const model = chooseModel(config, opts.scriptedFallback ?? false);
+    let sandboxes: SandboxProvider | undefined;
+    let deps: Omit<PipelineDeps, 'store'> | undefined;
+    return {
+      config,
+      tickets,
+      forge,
+      localForge,
+      publicUrl,
+      scripted: !(model instanceof CodedError) && model.scripted,
+      pipeline() {
+        if (model instanceof CodedError) throw model;
+        sandboxes ??= createSandboxProvider({
+          config,
+          repoUrl: forge.cloneUrl(),
+          gitEnv: () => forge.gitEnv(),
+          log: opts.log,
+          onWarning: (msg) => opts.log.warn(msg),
+        });
+        deps ??= {
+          config,
+          forge,
+          sandboxes,
+          runLoop: model.runLoop,
+          evidenceUrl: (id, rel) => `${publicUrl}/evidence/${id}/${rel}`,
+          ticketUrl: (id) => `${publicUrl}/tickets/${id}`,
+          scripted: model.scripted,
+          log: opts.log,
+        };
+        return deps;
+      },
+      async close() {
+        await sandboxes?.close().catch(() => {});
+        await tickets.close();
+      },
+    };
+  } catch (error) {
+    await tickets.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The real loop runner: binds a ticket's sandbox to the agent loop (src/loop runTicketLoop), the
+ * prover (src/evidence prove: old code from the sandbox's base app, new code from its app) and a
+ * browser session inside the sandbox. Starts the base app and the browser only when first needed.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BrowserSession } from '../browser/session.ts';
+import type { Config } from '../config/schema.ts';
+import { prove } from '../evidence/proof.ts';
+import { runTicketLoop, type ChatModel, type LoopOutcome } from '../loop/index.ts';
+import type { AppHandle } from '../sandbox/types.ts';
+import type { LoopRunInput, LoopRunner } from './pipeline.ts';
+import { stamp, type TicketEvent } from '../core/events.ts';
+import { OpenAIChatModel } from '../loop/llm/openai.ts';
+import { REPLAY_MODELS, startReplayServer } from '../loop/replay/server.ts';
+
+export interface LoopRunnerOptions {
+  config: Config;
+  coder: ChatModel;
+  reviewer: ChatModel;
+}
+
+export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
+  return async function* run(input: LoopRunInput): AsyncGenerator<TicketEvent, LoopOutcome> {
+    const { sandbox, ticket, evidenceDir, signal } = input;
+    const { config } = opts;
+    let baseApp: Promise<AppHandle> | undefined;
+    let session: Promise<BrowserSession> | undefined;
+    try {
+      return yield* runTicketLoop({
+        ticketId: ticket.id,
+        request: ticket.request.text,
+        clarifications: input.clarifications,
+        sandbox,
+        browser: async () => {
+          session ??= BrowserSession.open({
+            appUrl: sandbox.app.url,
+            launcher: sandbox.browser,
+            outputDir: path.join(sandbox.scratchDir, 'browser'),
+            vision: config.vision,
+            allowHosts: sandbox.settings.network,
+          });
+          return { browser: await session };
+        },
+        prove: async (plan, { signal: proofSignal }) => {
+          baseApp ??= sandbox.startBaseApp();
+          const base = await baseApp;
+          return prove({
+            plan,
+            ticketId: ticket.id,
+            evidenceDir,
+            launcher: sandbox.browser,
+            baseUrl: base.url,
+            headUrl: sandbox.app.url,
+            routes: sandbox.settings.routes,
+            allowHosts: sandbox.settings.network,
+            signal: proofSignal ?? signal,
+          });
+        },
+        coder: opts.coder,
+        reviewer: opts.reviewer,
+        budgets: config.budgets,
+        signal,
+        transcriptPath: path.join(evidenceDir, 'transcript.jsonl'),
+        deniedPaths: [config.home],
+      });
+    } finally {
+      if (session) await (await session.catch(() => undefined))?.close().catch(() => {});
+      if (baseApp) await (await baseApp.catch(() => undefined))?.stop().catch(() => {});
+    }
+  };
+}
+
+/** The demo trajectory shipped with Loopwright. */
+export const DEMO_TRAJECTORY = fileURLToPath(
+  new URL('../loop/replay/trajectories/datadesk-legend-toggle.jsonl', import.meta.url),
+);
+
+/** A trajectory setting: a path, or the name of a file in src/loop/replay/trajectories. */
+export function resolveTrajectory(value: string): string {
+  if (value.includes('/') || value.endsWith('.jsonl')) return path.resolve(value);
+  return fileURLToPath(new URL(`../loop/replay/trajectories/${value}.jsonl`, import.meta.url));
+}
+
+/**
+ * The scripted model: every ticket run gets its own replay server playing the trajectory from the
+ * start, reached through the real `openai` client, so runs in parallel do not share a script.
+ */
+export function createReplayLoopRunner(opts: { config: Config; trajectory: string }): LoopRunner {
+  return async function* run(input: LoopRunInput): AsyncGenerator<TicketEvent, LoopOutcome> {
+    const server = await startReplayServer({ trajectory: opts.trajectory });
+    try {
+      const model = (name: string) =>
+        new OpenAIChatModel({ model: name, baseURL: server.url, apiKey: 'replay', maxRetries: 1 });
+      const inner = createLoopRunner({
+        config: opts.config,
+        coder: model(REPLAY_MODELS.coder),
+        reviewer: model(REPLAY_MODELS.reviewer),
+      });
+      const outcome = yield* inner(input);
+      if (server.mismatches.length) {
+        yield stamp({
+          type: 'log',
+          level: 'warn',
+          text: `the scripted model went off script: ${server.mismatches[0]?.message ?? ''}`.slice(0, 400),
+        });
+      }
+      return outcome;
+    } finally {
+      await server.close();
+    }
+  };
+}

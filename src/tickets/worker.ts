@@ -1,0 +1,185 @@
+/**
+ * A worker: claims ticket jobs from the queue (up to `concurrency` at once), keeps each job's lease
+ * alive with a heartbeat, runs the pipeline and settles the job (STYLE.md 10). Sweeps what a
+ * crashed worker left behind at start, and stops gracefully: no new claims, running tickets get a
+ * grace period, then are handed back to the queue.
+ */
+import { asCodedError, ErrorCode } from '../core/errors.ts';
+import { stamp } from '../core/events.ts';
+import type { Logger } from '../core/log.ts';
+import { redact } from '../core/redact.ts';
+import { runTicket, RunInterrupted, type PipelineDeps, type RunResult } from './pipeline.ts';
+import type { QueueJob, TicketQueue } from './queue.ts';
+import type { SqlTicketStore } from './store.ts';
+
+export interface WorkerOptions {
+  store: SqlTicketStore;
+  queue: TicketQueue;
+  /** Everything the pipeline needs besides the store. */
+  pipeline: Omit<PipelineDeps, 'store'>;
+  /** Tickets run at once (config.workerConcurrency). */
+  concurrency?: number;
+  /** Idle wait between looks at the queue (default 500 ms). */
+  pollMs?: number;
+  /** Default: a third of the queue's lease. */
+  heartbeatMs?: number;
+  log?: Logger;
+  onSettled?: (result: RunResult) => void;
+}
+
+export interface Worker {
+  readonly active: number;
+  /** Stops claiming; waits up to `graceMs` (default 30 s) for running tickets, then hands them back. */
+  stop(opts?: { graceMs?: number }): Promise<void>;
+}
+
+export async function startWorker(opts: WorkerOptions): Promise<Worker> {
+  const { store, queue, log } = opts;
+  const concurrency = opts.concurrency ?? opts.pipeline.config.workerConcurrency;
+  const pollMs = opts.pollMs ?? 500;
+  const heartbeatMs = opts.heartbeatMs ?? Math.max(1000, (queue.leaseSeconds * 1000) / 3);
+  const deps: PipelineDeps = { ...opts.pipeline, store };
+  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  let stopping = false;
+  // A wake that arrives while the loop is busy is remembered, so the next sleep returns at once.
+  let onStop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (onStop = resolve));
+  let woken = false;
+  let resolveSleep: (() => void) | undefined;
+  const wake = () => {
+    woken = true;
+    resolveSleep?.();
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (woken) {
+        woken = false;
+        return resolve();
+      }
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolveSleep = undefined;
+        woken = false;
+        resolve();
+      }
+      resolveSleep = done;
+    });
+
+  const report = await opts.pipeline.sandboxes.sweep().catch((error) => {
+    log?.warn({ err: error }, 'sweep at start failed');
+    return undefined;
+  });
+  if (report && report.processes + report.worktrees + report.namespaces > 0)
+    log?.info(report, 'swept leftovers');
+
+  const handle = async (job: QueueJob, controller: AbortController) => {
+    const beat = setInterval(() => {
+      queue
+        .heartbeat(job)
+        .then((ours) => {
+          if (!ours) controller.abort(new RunInterrupted('lease_lost'));
+        })
+        .catch(() => {});
+    }, heartbeatMs);
+    try {
+      const result = await runTicket(deps, job.ticketId, { signal: controller.signal });
+      if (result.abandoned) {
+        log?.warn({ ticketId: job.ticketId }, 'lease lost; another worker has the ticket');
+      } else if (result.retry) {
+        await queue.fail(job, { code: result.retry.code, message: redact(result.retry.message) });
+      } else {
+        await queue.complete(job, { status: result.ticket.status });
+      }
+      opts.onSettled?.(result);
+    } catch (caught) {
+      // The store itself failed (database gone): fail the job so the queue retries it later.
+      const error = asCodedError(caught);
+      log?.error({ err: error, ticketId: job.ticketId }, 'ticket run broke');
+      await queue.fail(job, { code: error.code, message: redact(error.message) }).catch(() => false);
+      if (error.code === ErrorCode.NotFound) await queue.complete(job).catch(() => false);
+    } finally {
+      clearInterval(beat);
+    }
+  };
+
+  const loop = async () => {
+    while (!stopping) {
+      if (running.size >= concurrency) {
+        await Promise.race([...running.values()].map((r) => r.done).concat(stopped));
+        continue;
+      }
+      let job: QueueJob | undefined;
+      try {
+        job = await queue.fetch();
+      } catch (error) {
+        log?.warn({ err: error }, 'queue fetch failed');
+      }
+      if (stopping) {
+        // Claimed while stopping: give it straight back.
+        if (job)
+          await queue.fail(job, { code: ErrorCode.Internal, message: 'worker stopping' }).catch(() => false);
+        break;
+      }
+      if (!job) {
+        await sleep(pollMs);
+        continue;
+      }
+      const claimed = job;
+      const controller = new AbortController();
+      const done = handle(claimed, controller).finally(() => running.delete(claimed.id));
+      running.set(claimed.id, { controller, done });
+    }
+  };
+  // A newly queued ticket (here, or in another process through NOTIFY on Postgres) wakes an idle
+  // worker at once; the poll is the fallback.
+  const unsubscribe = store.subscribe((c) => {
+    if (c.event?.type === 'status' && c.event.status === 'queued') wake();
+  });
+  const looping = loop();
+  const reconcile = setInterval(() => void reconcileOrphans(store).catch(() => {}), 30_000);
+  reconcile.unref();
+  void reconcileOrphans(store).catch(() => {});
+
+  return {
+    get active() {
+      return running.size;
+    },
+    async stop({ graceMs = 30_000 } = {}) {
+      stopping = true;
+      onStop();
+      unsubscribe();
+      clearInterval(reconcile);
+      wake();
+      await looping;
+      const all = Promise.all([...running.values()].map((r) => r.done));
+      const timer = new Promise<void>((r) => setTimeout(r, graceMs).unref());
+      await Promise.race([all, timer]);
+      for (const r of running.values()) r.controller.abort(new RunInterrupted('shutdown'));
+      await all;
+    },
+  };
+}
+
+/**
+ * Tickets whose job the queue gave up on (every attempt's worker died, so no run settled them):
+ * settle them as failed so no ticket stays `running` forever.
+ */
+export async function reconcileOrphans(store: SqlTicketStore): Promise<number> {
+  const { rows } = await store.db.query<{ id: string }>(
+    `SELECT t.id FROM tickets t JOIN pgboss.job j ON j.id::text = t.job_id
+     WHERE t.status IN ('queued', 'running') AND j.state IN ('failed', 'cancelled')`,
+  );
+  for (const { id } of rows) {
+    const t = await store.get(id);
+    if (!t || (t.status !== 'queued' && t.status !== 'running')) continue;
+    const error = {
+      code: ErrorCode.Internal,
+      message: `no attempt finished: the worker stopped or died ${t.attempts} time(s)`,
+    };
+    await store.update(id, { status: 'failed', error });
+    await store.append(id, stamp({ type: 'error', ...error }));
+    await store.append(id, stamp({ type: 'finished', status: 'failed' }));
+  }
+  return rows.length;
+}

@@ -1,0 +1,213 @@
+/**
+ * Test ports for the pipeline: a Sandbox over a plain git clone (no isolation, no app; the real
+ * sandbox has its own tests) and scripted loop runners. The store, queue, forge and git are real.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configSchema, type Config } from '../../src/config/schema.ts';
+import { readTargetSettings } from '../../src/config/target.ts';
+import { stamp, type TicketEvent } from '../../src/core/events.ts';
+import type { LoopOutcome } from '../../src/loop/index.ts';
+import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
+import type { LoopRunInput, LoopRunner } from '../../src/tickets/pipeline.ts';
+
+export const sh = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
+  });
+
+export function tempHome(prefix = 'lw-test-'): { home: string; cleanup(): void } {
+  const home = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+/** A tiny target app's files (a directory, as sandbox/datadesk is). */
+export function makeSourceDir(root: string): string {
+  const dir = path.join(root, 'source');
+  mkdirSync(path.join(dir, 'src'), { recursive: true });
+  mkdirSync(path.join(dir, 'node_modules', 'junk'), { recursive: true });
+  writeFileSync(path.join(dir, 'node_modules', 'junk', 'x.js'), 'junk');
+  writeFileSync(path.join(dir, 'src', 'legend.js'), 'export const hidden = new Set();\n');
+  writeFileSync(
+    path.join(dir, '.loopwright.yml'),
+    'checks: ["test -f src/legend.js"]\nprotected: [".loopwright.yml"]\n',
+  );
+  return dir;
+}
+
+export function testConfig(home: string, over: Partial<Config> = {}): Config {
+  return { ...configSchema.parse({ home, sandbox: 'none' }), ...over };
+}
+
+/** Sandboxes as plain clones of the forge repo; counts acquires, teardowns and sweeps. */
+export class DirSandboxes implements SandboxProvider {
+  acquired: string[] = [];
+  tornDown: { ticketId: string; keep?: boolean }[] = [];
+  sweeps = 0;
+  private readonly root: string;
+  private readonly repo: () => string;
+  constructor(root: string, repo: () => string) {
+    this.root = root;
+    this.repo = repo;
+  }
+  async acquire(req: {
+    ticketId: string;
+    branch: string;
+    continueBranch?: boolean;
+    signal?: AbortSignal;
+  }): Promise<Sandbox> {
+    req.signal?.throwIfAborted();
+    const worktree = path.join(this.root, 'wt', `${req.ticketId}-${this.acquired.length}`);
+    mkdirSync(path.dirname(worktree), { recursive: true });
+    sh(this.root, 'clone', '-q', this.repo(), worktree);
+    if (req.continueBranch) sh(worktree, 'checkout', '-q', '-b', req.branch, `origin/${req.branch}`);
+    else sh(worktree, 'checkout', '-q', '-b', req.branch);
+    const baseCommit = sh(worktree, 'rev-parse', 'HEAD').trim();
+    this.acquired.push(req.ticketId);
+    const scratchDir = `${worktree}.scratch`;
+    mkdirSync(scratchDir, { recursive: true });
+    const tornDown = this.tornDown;
+    return {
+      id: `dir-${req.ticketId}`,
+      ticketId: req.ticketId,
+      worktree,
+      branch: req.branch,
+      baseBranch: 'main',
+      baseCommit,
+      settings: readTargetSettings(worktree),
+      isolated: false,
+      app: {
+        url: 'http://127.0.0.1:9',
+        port: 9,
+        logPath: '',
+        restart: async () => {},
+        stop: async () => {},
+        tail: async () => '',
+      },
+      browser: { executablePath: '/usr/bin/chromium', args: [] },
+      scratchDir,
+      exec: async (command) => {
+        const started = performance.now();
+        try {
+          const output = execFileSync('bash', ['-c', command], { cwd: worktree, encoding: 'utf8' });
+          return {
+            exitCode: 0,
+            signal: null,
+            timedOut: false,
+            durationMs: performance.now() - started,
+            output,
+            truncated: false,
+          };
+        } catch (error) {
+          const e = error as { status?: number; stdout?: string };
+          return {
+            exitCode: e.status ?? 1,
+            signal: null,
+            timedOut: false,
+            durationMs: 1,
+            output: e.stdout ?? '',
+            truncated: false,
+          };
+        }
+      },
+      startBaseApp: async () => {
+        throw new Error('no app in these tests');
+      },
+      diff: async () => {
+        sh(worktree, 'add', '-A', '-N');
+        return sh(worktree, 'diff', baseCommit);
+      },
+      teardown: async (opts) => {
+        tornDown.push({ ticketId: req.ticketId, keep: opts?.keep });
+      },
+    };
+  }
+  async warm() {}
+  async sweep() {
+    this.sweeps++;
+    return { processes: 0, worktrees: 0, namespaces: 0 };
+  }
+  async close() {}
+}
+
+const usage = { promptTokens: 100, completionTokens: 20, cachedTokens: 10 };
+
+export interface ScriptOptions {
+  /** Wait this long (abortably) in `coding`, to test cancels, timeouts and kills. */
+  codingMs?: number;
+  status?: LoopOutcome['status'];
+  error?: LoopOutcome['error'];
+  /** Throw instead of returning (a broken environment). */
+  throwError?: unknown;
+  /** Change written to the worktree. */
+  file?: string;
+}
+
+/** A scripted loop: edits a file, goes through the stages, reports usage, returns an outcome. */
+export function scriptedRunner(opts: ScriptOptions = {}): LoopRunner & { runs: string[] } {
+  const runs: string[] = [];
+  const runner = async function* (input: LoopRunInput): AsyncGenerator<TicketEvent, LoopOutcome> {
+    runs.push(input.ticket.id);
+    yield stamp({ type: 'stage', stage: 'coding' });
+    yield stamp({
+      type: 'tool_call',
+      agent: 'coder',
+      callId: 'c1',
+      name: 'write_file',
+      args: { path: 'src/legend.js' },
+    });
+    writeFileSync(
+      path.join(input.sandbox.worktree, opts.file ?? 'src/legend.js'),
+      `export const hidden = new Set();\nexport const toggle = (k) => (hidden.has(k) ? hidden.delete(k) : hidden.add(k));\n// ${input.ticket.id}\n`,
+    );
+    if (opts.codingMs) {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, opts.codingMs);
+        input.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          reject(input.signal.reason);
+        });
+      }).catch(() => undefined);
+      if (input.signal.aborted) {
+        return {
+          status: 'failed',
+          usage,
+          modelMs: 0,
+          turns: 1,
+          reviewRounds: 0,
+          guardrailFindings: [],
+          error: { code: 'cancelled', message: 'aborted' },
+        };
+      }
+    }
+    if (opts.throwError !== undefined) throw opts.throwError;
+    yield stamp({ type: 'usage', agent: 'coder', model: 'replay-coder', usage, modelMs: 40 });
+    yield stamp({ type: 'stage', stage: 'verifying' });
+    yield stamp({ type: 'proof', outcome: 'proven', detail: 'fails on base, passes twice' });
+    yield stamp({ type: 'stage', stage: 'reviewing' });
+    yield stamp({ type: 'review', verdict: 'approve', comments: [], round: 1 });
+    return {
+      status: opts.status ?? 'approved',
+      title: 'Toggle legend entries',
+      summary: 'Clicking a legend entry hides its line.',
+      usage,
+      modelMs: 40,
+      turns: 3,
+      reviewRounds: 1,
+      guardrailFindings: [],
+      review: { verdict: 'approve', comments: [{ body: 'Looks right.' }] },
+      ...(opts.error ? { error: opts.error } : {}),
+    } as LoopOutcome;
+  };
+  return Object.assign(runner, { runs });
+}
