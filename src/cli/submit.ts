@@ -70,6 +70,7 @@ export async function runSubmit(config: Config, text: string, flags: Flags): Pro
         text,
         target: config.target,
         requester: os.userInfo().username,
+        source: 'cli',
         ...(flags.id ? { id: flags.id } : {}),
       }),
     });

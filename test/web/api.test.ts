@@ -35,10 +35,30 @@ describe('JSON API', () => {
       ticket: { id: ticket.id },
     });
 
+    // `loopwright submit` goes through this API and is recorded as the CLI, with its own key space.
+    const fromCli = await postJson(`${u}/api/tickets`, {
+      text: 'Add a legend toggle',
+      id: 'req-1',
+      source: 'cli',
+    });
+    expect(fromCli.status).toBe(201);
+    expect(fromCli.json<{ ticket: Ticket }>().ticket.request).toMatchObject({
+      source: 'cli',
+      sourceKey: 'cli:req-1',
+    });
+    const bad = await postJson(`${u}/api/tickets`, { text: 'x', source: 'slack' });
+    expect(bad.status).toBe(400);
+
     const one = await request(`${u}/api/tickets/${ticket.id}`);
     expect(one.json<Ticket>().id).toBe(ticket.id);
     const list = await request(`${u}/api/tickets?status=queued&limit=5`);
-    expect(list.json<{ tickets: Ticket[] }>().tickets.map((t) => t.id)).toEqual([ticket.id]);
+    const cliId = fromCli.json<{ ticket: Ticket }>().ticket.id;
+    expect(
+      list
+        .json<{ tickets: Ticket[] }>()
+        .tickets.map((t) => t.id)
+        .sort(),
+    ).toEqual([ticket.id, cliId].sort());
 
     await h.store.append(ticket.id, stamp({ type: 'stage', stage: 'preparing' }));
     const timeline = await request(`${u}/api/tickets/${ticket.id}/timeline`);

@@ -25,6 +25,8 @@ export const submitSchema = z.object({
     .regex(/^[\w.:-]{1,128}$/, 'id must be 1–128 of letters, digits, . : _ -')
     .optional(),
   requester: z.string().trim().min(1).max(100).optional(),
+  /** `loopwright submit` talks to a running server over this API and says it is the CLI. */
+  source: z.enum(['web', 'cli']).default('web'),
 });
 export type SubmitBody = z.infer<typeof submitSchema>;
 
@@ -49,15 +51,15 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
-/** Submits a ticket with source 'web'; idempotent on `id`. */
+/** Submits a ticket from the page form or the CLI; idempotent on `id` per source. */
 export async function submitFromWeb(store: TicketStore, body: SubmitBody, defaultTarget: string) {
   return store.submit({
     target: body.target ?? defaultTarget,
     request: {
       text: body.text,
-      source: 'web',
-      requester: body.requester ?? 'web',
-      sourceKey: body.id ? `web:${body.id}` : undefined,
+      source: body.source,
+      requester: body.requester ?? body.source,
+      sourceKey: body.id ? `${body.source}:${body.id}` : undefined,
     },
   });
 }
