@@ -75,14 +75,35 @@ function chooseModel(
   });
 }
 
+/**
+ * Sandboxes whose clone and fetch see a current credential: `gitEnv` is synchronous and hands out
+ * the last token minted, so one is minted (or renewed) before a sandbox is built.
+ */
+function withFreshGitEnv(
+  inner: SandboxProvider,
+  refresh: (() => Promise<unknown>) | undefined,
+): SandboxProvider {
+  if (!refresh) return inner;
+  return {
+    acquire: async (req) => (await refresh(), inner.acquire(req)),
+    warm: async () => (await refresh(), inner.warm()),
+    sweep: () => inner.sweep(),
+    close: () => inner.close(),
+  };
+}
+
 export async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
   const tickets = await openTickets(config, opts.queue);
   try {
     const publicUrl = publicUrlOf(config);
     let forge: Forge;
     let localForge: LocalForge | undefined;
+    // App auth has no token until one is minted, and installation tokens expire within the hour.
+    let freshGitEnv: (() => Promise<unknown>) | undefined;
     if (githubEnabled(config)) {
-      forge = createGitHubForge({ config, log: opts.log });
+      const github = createGitHubForge({ config, log: opts.log });
+      freshGitEnv = () => github.prepareGitEnv();
+      forge = github;
     } else {
       localForge = new LocalForge({
         db: tickets.db,
@@ -108,13 +129,16 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       scripted: !(model instanceof CodedError) && model.scripted,
       pipeline() {
         if (model instanceof CodedError) throw model;
-        sandboxes ??= createSandboxProvider({
-          config,
-          repoUrl: forge.cloneUrl(),
-          gitEnv: () => forge.gitEnv(),
-          log: opts.log,
-          onWarning: (msg) => opts.log.warn(msg),
-        });
+        sandboxes ??= withFreshGitEnv(
+          createSandboxProvider({
+            config,
+            repoUrl: forge.cloneUrl(),
+            gitEnv: () => forge.gitEnv(),
+            log: opts.log,
+            onWarning: (msg) => opts.log.warn(msg),
+          }),
+          freshGitEnv,
+        );
         deps ??= {
           config,
           forge,
