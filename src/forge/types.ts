@@ -30,4 +30,10 @@ export interface Forge {
   findPullRequest(branch: string): Promise<PullRequestRef | undefined>;
   /** Makes evidence files reachable by PR readers; returns a URL per relative path. */
   publishEvidence?(ticketId: string, dir: string, files: string[]): Promise<Record<string, string>>;
+  /**
+   * Maps an evidence path to the URL PR readers open, given what publishEvidence returned; a file
+   * that was not published (over the size cap) links where the forge keeps the rest, never to the
+   * worker's own web server, which PR readers cannot reach.
+   */
+  evidenceLinker?(ticketId: string, published: Record<string, string>): (relPath: string) => string;
 }

@@ -374,7 +374,9 @@ async function publish(
   if (deps.forge.publishEvidence && existsSync(evidenceDir)) {
     const files = listFiles(evidenceDir);
     const urls = await deps.forge.publishEvidence(ticket.id, evidenceDir, files);
-    evidenceUrl = (rel) => urls[rel] ?? deps.evidenceUrl(ticket.id, rel);
+    evidenceUrl =
+      deps.forge.evidenceLinker?.(ticket.id, urls) ??
+      ((rel) => urls[rel] ?? deps.evidenceUrl(ticket.id, rel));
   }
   const title = outcome.title ?? ticket.request.text.split('\n')[0]!.slice(0, 72);
   const body = buildPrBody({
