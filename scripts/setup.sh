@@ -14,6 +14,12 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v git >/dev/null 2>&1 || missing+=(git)
+# Optional: lets the tests validate docker-compose.yml with `docker-compose config`.
+optional=()
+command -v docker-compose >/dev/null 2>&1 || optional+=(docker-compose)
+if [ ${#optional[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  missing+=("${optional[@]}")
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing system packages: ${missing[*]}"
