@@ -8,6 +8,12 @@ import { integrations } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import {
+  createS3EvidenceStore,
+  s3EvidenceConfigOf,
+  withEvidenceStore,
+  type S3EvidenceStore,
+} from '../forge/evidence-s3.ts';
 import { createGitHubForge, githubEnabled } from '../forge/github.ts';
 import { LocalForge } from '../forge/local.ts';
 import type { Forge } from '../forge/types.ts';
@@ -117,6 +123,10 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       await localForge.ensureRepo();
       forge = localForge;
     }
+    // An evidence bucket, when configured, replaces the forge's own evidence hosting.
+    const s3 = s3EvidenceConfigOf(config, opts.log);
+    const evidenceStore: S3EvidenceStore | undefined = s3 && createS3EvidenceStore(s3);
+    if (evidenceStore) forge = withEvidenceStore(forge, evidenceStore);
     const model = chooseModel(config, opts.scriptedFallback ?? false);
     let sandboxes: SandboxProvider | undefined;
     let deps: Omit<PipelineDeps, 'store'> | undefined;
@@ -153,6 +163,7 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       },
       async close() {
         await sandboxes?.close().catch(() => {});
+        evidenceStore?.close();
         await tickets.close();
       },
     };

@@ -77,6 +77,15 @@ export const configSchema = z.object({
   gitAuthorName: z.string().default('Loopwright'),
   gitAuthorEmail: z.string().default('loopwright@users.noreply.github.com'),
 
+  /** Evidence goes to this S3-compatible bucket instead of the evidence branch / local pages. */
+  evidenceS3Bucket: z.string().optional(),
+  /** Custom S3 endpoint (MinIO, R2, ...); credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+  evidenceS3Endpoint: z.string().url().optional(),
+  evidenceS3Region: z.string().default('us-east-1'),
+  evidenceS3Prefix: z.string().default('loopwright/'),
+  /** Public base URL of the bucket (website, CDN); without it evidence links are presigned for 7 days. */
+  evidencePublicUrl: z.string().url().optional(),
+
   slackBotToken: z.string().optional(),
   slackSigningSecret: z.string().optional(),
   slackAppToken: z.string().optional(),
@@ -147,6 +156,11 @@ export const ENV_KEYS: Record<string, keyof Config> = {
   GITHUB_WEBHOOK_SECRET: 'githubWebhookSecret',
   LOOPWRIGHT_GITHUB_REVIEWERS: 'githubReviewers',
   LOOPWRIGHT_GITHUB_BOT_HANDLE: 'githubBotHandle',
+  LOOPWRIGHT_EVIDENCE_S3_BUCKET: 'evidenceS3Bucket',
+  LOOPWRIGHT_EVIDENCE_S3_ENDPOINT: 'evidenceS3Endpoint',
+  LOOPWRIGHT_EVIDENCE_S3_REGION: 'evidenceS3Region',
+  LOOPWRIGHT_EVIDENCE_S3_PREFIX: 'evidenceS3Prefix',
+  LOOPWRIGHT_EVIDENCE_PUBLIC_URL: 'evidencePublicUrl',
 };
 
 /** Keys whose values never print. */
