@@ -256,7 +256,36 @@ async function checkIntegrations(config: Config): Promise<CheckResult[]> {
       required: false,
     });
   }
+  out.push(checkEvidenceStore(config, on.github === 'on'));
   return out;
+}
+
+/** Where PR readers open evidence: an S3-compatible bucket, GitHub's evidence branch, or this server. */
+function checkEvidenceStore(config: Config, github: boolean): CheckResult {
+  if (config.evidenceS3Bucket) {
+    const where = config.evidenceS3Endpoint ?? `S3 (${config.evidenceS3Region})`;
+    const creds = process.env.AWS_ACCESS_KEY_ID
+      ? 'AWS_ACCESS_KEY_ID set'
+      : 'credentials from the AWS profile or role';
+    const links = config.evidencePublicUrl
+      ? `public URL ${config.evidencePublicUrl}`
+      : 'presigned links (7 days)';
+    return {
+      name: 'evidence',
+      verdict: 'ok',
+      detail: `bucket ${config.evidenceS3Bucket} at ${where}; ${links}; ${creds}`,
+      required: false,
+    };
+  }
+  const detail = github
+    ? 'pushed to the loopwright-evidence branch of the GitHub repository'
+    : 'served by this server under /evidence (set LOOPWRIGHT_PUBLIC_URL so links work off this machine)';
+  return {
+    name: 'evidence',
+    verdict: 'off',
+    detail: `no LOOPWRIGHT_EVIDENCE_S3_BUCKET: ${detail}`,
+    required: false,
+  };
 }
 
 function checkNode(): CheckResult {

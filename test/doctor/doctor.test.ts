@@ -17,10 +17,10 @@ describe('doctor', () => {
     const code = await runDoctor({ config: configWith({}), print: (l) => lines.push(l) });
     expect(lines.join('\n')).toMatch(/chromium\s+ok/);
     expect(code).toBe(0);
-    for (const name of ['model', 'slack', 'github'])
+    for (const name of ['model', 'slack', 'github', 'evidence'])
       expect(lines.find((l) => l.includes(` ${name} `))).toMatch(/ off /);
-    // One line per check: node, chromium, ffmpeg, git, bwrap, database, model, slack, github.
-    expect(lines.filter((l) => /^[✓!✗–] /.test(l))).toHaveLength(9);
+    // One line per check: node, chromium, ffmpeg, git, bwrap, database, model, slack, github, evidence.
+    expect(lines.filter((l) => /^[✓!✗–] /.test(l))).toHaveLength(10);
   });
 
   it('fails with the fix when a required piece is missing', async () => {
@@ -43,6 +43,19 @@ describe('doctor', () => {
     expect(db.verdict).toBe('fail');
     expect(db.detail).toContain('lw:***@127.0.0.1:1');
     expect(db.detail).not.toContain('hunter2secret');
+  });
+
+  it('names the evidence bucket when one is configured', async () => {
+    const results = await runChecks(
+      configWith({
+        LOOPWRIGHT_EVIDENCE_S3_BUCKET: 'team-evidence',
+        LOOPWRIGHT_EVIDENCE_S3_ENDPOINT: 'http://127.0.0.1:9000',
+      }),
+    );
+    expect(results.find((r) => r.name === 'evidence')).toMatchObject({
+      verdict: 'ok',
+      detail: expect.stringMatching(/^bucket team-evidence at http:\/\/127\.0\.0\.1:9000; presigned links/),
+    });
   });
 
   it('probes a configured model endpoint', async () => {
