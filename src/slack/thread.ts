@@ -188,10 +188,7 @@ export class Threads {
 
   /** Keeps the status message's ts on the ticket, so a restarted process updates the same message. */
   private async persistStatusTs(id: string, statusTs: string): Promise<void> {
-    const fresh = await this.opts.store.get(id);
-    const slack = fresh?.request.slack;
-    if (!fresh || !slack || slack.statusTs === statusTs) return;
-    await this.opts.store.update(id, { request: { ...fresh.request, slack: { ...slack, statusTs } } });
+    await this.opts.store.setSlackStatusTs(id, statusTs);
   }
 
   private async react(ticket: Ticket): Promise<void> {

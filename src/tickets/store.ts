@@ -274,6 +274,16 @@ export function createTicketStore(db: Db, opts: StoreOptions = {}): SqlTicketSto
       await store.append(id, stamp({ type: 'log', level: 'info', text: `Clarification: ${text}` }));
     },
 
+    async setSlackStatusTs(id, statusTs) {
+      const ticket = await db.transaction(async (tx) => {
+        const t = await mustGet(tx, id, true);
+        const slack = t.request.slack;
+        if (!slack || slack.statusTs === statusTs) return undefined;
+        return updateOn(tx, id, { request: { ...t.request, slack: { ...slack, statusTs } } });
+      });
+      if (ticket) await changed(ticket);
+    },
+
     async cancel(id, reason = 'cancelled by a user') {
       const out = await db.transaction(async (tx) => {
         const t = await mustGet(tx, id, true);

@@ -44,6 +44,11 @@ export interface TicketStore {
   timeline(id: string, afterSeq?: number): Promise<TimelineEntry[]>;
   /** Adds a clarification the agent sees at its next turn. */
   clarify(id: string, text: string): Promise<void>;
+  /**
+   * Records the ts of the ticket's Slack status message, atomically with respect to clarify (both
+   * change `request`), so a restarted process updates the same message.
+   */
+  setSlackStatusTs(id: string, statusTs: string): Promise<void>;
   cancel(id: string, reason?: string): Promise<Ticket>;
   retry(id: string): Promise<Ticket>;
   counts(): Promise<Record<Ticket['status'], number>>;

@@ -115,6 +115,12 @@ export class MemoryTicketStore implements TicketStore {
     await this.append(id, stamp({ type: 'log', level: 'info', text: `clarification: ${text}` }));
   }
 
+  async setSlackStatusTs(id: string, statusTs: string): Promise<void> {
+    const t = this.must(id);
+    if (!t.request.slack || t.request.slack.statusTs === statusTs) return;
+    await this.update(id, { request: { ...t.request, slack: { ...t.request.slack, statusTs } } });
+  }
+
   async cancel(id: string, reason?: string): Promise<Ticket> {
     const t = this.must(id);
     if (isTerminal(t.status)) return structuredClone(t);

@@ -142,6 +142,24 @@ describe.each(backends)('ticket store on $name', ({ postgres }) => {
     expect(await t.store.get('t_nope')).toBeUndefined();
   });
 
+  it('keeps a clarification and the Slack status ts when both land at once', async () => {
+    const { ticket } = await t.store.submit({
+      request: {
+        ...request('sortable orders table'),
+        source: 'slack',
+        slack: { channel: 'C1', ts: '1700.2' },
+      },
+    });
+    await Promise.all([
+      t.store.setSlackStatusTs(ticket.id, '1700.3'),
+      t.store.clarify(ticket.id, 'newest first'),
+      t.store.setSlackStatusTs(ticket.id, '1700.3'),
+    ]);
+    const after = await t.store.get(ticket.id);
+    expect(after?.request.slack?.statusTs).toBe('1700.3');
+    expect(after?.request.clarifications).toEqual(['newest first']);
+  });
+
   it('lists newest first with a cursor and a status filter', async () => {
     const page1 = await t.store.list({ limit: 2 });
     expect(page1).toHaveLength(2);
