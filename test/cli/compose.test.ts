@@ -63,17 +63,20 @@ describe('docker-compose.yml and Dockerfile', () => {
   });
 
   // `npm run setup` installs docker-compose as root, so CI always runs this; elsewhere it may skip.
-  it.skipIf(!hasCompose && !process.env.CI)('passes `docker-compose config`, and refuses to start without a UI token', () => {
-    const ok = spawnSync('docker-compose', ['config', '-q'], {
-      cwd: ROOT,
-      env: { ...process.env, LOOPWRIGHT_UI_TOKEN: 'a-long-enough-token' },
-      encoding: 'utf8',
-    });
-    expect(ok.status, ok.stderr).toBe(0);
-    const env = { ...process.env };
-    delete env.LOOPWRIGHT_UI_TOKEN;
-    const missing = spawnSync('docker-compose', ['config', '-q'], { cwd: ROOT, env, encoding: 'utf8' });
-    expect(missing.status).not.toBe(0);
-    expect(missing.stderr).toContain('LOOPWRIGHT_UI_TOKEN');
-  });
+  it.skipIf(!hasCompose && !process.env.CI)(
+    'passes `docker-compose config`, and refuses to start without a UI token',
+    () => {
+      const ok = spawnSync('docker-compose', ['config', '-q'], {
+        cwd: ROOT,
+        env: { ...process.env, LOOPWRIGHT_UI_TOKEN: 'a-long-enough-token' },
+        encoding: 'utf8',
+      });
+      expect(ok.status, ok.stderr).toBe(0);
+      const env = { ...process.env };
+      delete env.LOOPWRIGHT_UI_TOKEN;
+      const missing = spawnSync('docker-compose', ['config', '-q'], { cwd: ROOT, env, encoding: 'utf8' });
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toContain('LOOPWRIGHT_UI_TOKEN');
+    },
+  );
 });
