@@ -1,9 +1,11 @@
 /**
  * The git plumbing shared by the local and GitHub forges: commit a worktree's changes and push a
  * branch. Credentials reach git only as environment for the one command that needs them, never in
- * a remote URL written to config or in the sandbox. Repo hooks never run in the worker.
+ * a remote URL written to config or in the sandbox. Children get a minimal environment (none of
+ * the worker's secrets), and hooks and fsmonitor are off, because the worktree's contents are
+ * untrusted.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 
@@ -27,43 +29,98 @@ export interface CommitResult {
 }
 
 export interface GitRunOptions {
-  cwd: string;
-  env?: Record<string, string>;
+  cwd?: string;
+  /** Killed after this long; default 2 minutes. */
   timeoutMs?: number;
-  /** Exit codes that are answers rather than failures (e.g. 1 for `merge-base --is-ancestor`). */
+  /** Extra environment (credentials, GIT_DIR, GIT_INDEX_FILE, identity). */
+  env?: Record<string, string>;
+  input?: string;
+  /** Exit codes that are answers, not failures (e.g. 1 for `diff --quiet`). */
   okCodes?: number[];
 }
 
-/** Config every worker-side git command gets: no hooks, no prompts, no pager. */
-const SAFE_CONFIG = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.pager=cat', '-c', 'commit.gpgsign=false'];
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
-/** Runs git; throws a CodedError (PublishFailed) with git's redacted stderr when it fails. */
-export function git(args: string[], opts: GitRunOptions): Promise<{ stdout: string; code: number }> {
+/** The only variables a git child inherits; notably not GITHUB_TOKEN, SLACK_*, OPENAI_* or DATABASE_URL. */
+const PASS_ENV = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'SSH_AUTH_SOCK',
+  'GIT_SSH_COMMAND',
+  // Reaching GitHub Enterprise from behind a proxy or with a private CA.
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'GIT_SSL_CAINFO',
+];
+
+/** Options that keep untrusted repo content from running code or prompting during our git calls. */
+const SAFE_ARGS = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'credential.helper=',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.pager=cat',
+  '-c',
+  'commit.gpgsign=false',
+];
+
+export async function git(args: string[], opts: GitRunOptions = {}): Promise<GitResult> {
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', SSH_ASKPASS: 'true' };
+  for (const key of PASS_ENV) if (process.env[key] !== undefined) env[key] = process.env[key] as string;
+  // Plain, untranslated messages: the same git output on every worker.
+  Object.assign(env, { LC_ALL: 'C' }, opts.env);
   return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      [...SAFE_CONFIG, ...args],
-      {
-        cwd: opts.cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...opts.env },
-        timeout: opts.timeoutMs ?? 120_000,
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        if (!error || opts.okCodes?.includes(code)) return resolve({ stdout, code });
+    const child = spawn('git', [...SAFE_ARGS, ...args], {
+      cwd: opts.cwd,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs ?? 120_000,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (error) =>
+      reject(
+        new CodedError(ErrorCode.PublishFailed, `git could not start: ${error.message}`, {
+          hint: 'install git',
+        }),
+      ),
+    );
+    child.on('close', (code) => {
+      const result = {
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: redact(Buffer.concat(err).toString('utf8')),
+      };
+      if (result.code === 0 || opts.okCodes?.includes(result.code)) resolve(result);
+      else
         reject(
           new CodedError(
             ErrorCode.PublishFailed,
-            `git ${args[0]} failed: ${redact(String(stderr || error.message)).trim()}`,
-            {
-              cause: error,
-              retryable: true,
-            },
+            `git ${args[0]} failed (exit ${result.code}): ${result.stderr.trim().slice(-800)}`,
           ),
         );
-      },
-    );
+    });
+    // A git that exits without reading its input must not crash the worker with EPIPE.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(opts.input);
   });
 }
 
@@ -106,14 +163,4 @@ export async function push(
   if (opts.force ?? true) args.push('--force');
   args.push(remoteUrl, `HEAD:refs/heads/${branch}`);
   await git(args, { cwd: worktree, env, timeoutMs: opts.timeoutMs });
-}
-
-/** Credentials as env for one git command: an Authorization header, not a token in the URL. */
-export function basicAuthEnv(token: string, user = 'x-access-token'): Record<string, string> {
-  const basic = Buffer.from(`${user}:${token}`).toString('base64');
-  return {
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'http.extraheader',
-    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
-  };
 }

@@ -5,101 +5,15 @@
  * minimal environment (none of the worker's secrets) and hooks are off, because the worktree's
  * contents are untrusted.
  */
-import { spawn } from 'node:child_process';
 import { CodedError, ErrorCode } from '../core/errors.ts';
-import { redact, registerSecret } from '../core/redact.ts';
+import { registerSecret } from '../core/redact.ts';
+import { git } from './git.ts';
+
+export { git, type GitResult, type GitRunOptions } from './git.ts';
 
 export interface GitIdentity {
   name: string;
   email: string;
-}
-
-export interface GitRunOptions {
-  cwd?: string;
-  /** Extra environment (credentials, GIT_DIR, GIT_INDEX_FILE, identity). */
-  env?: Record<string, string>;
-  input?: string;
-  /** Exit codes that are answers, not failures (e.g. 1 for `diff --quiet`). */
-  okCodes?: number[];
-}
-
-export interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The only variables a git child inherits; notably not GITHUB_TOKEN, SLACK_*, OPENAI_* or DATABASE_URL. */
-const PASS_ENV = [
-  'PATH',
-  'HOME',
-  'LANG',
-  'LC_ALL',
-  'TMPDIR',
-  'SSH_AUTH_SOCK',
-  'GIT_SSH_COMMAND',
-  // Reaching GitHub Enterprise from behind a proxy or with a private CA.
-  'HTTPS_PROXY',
-  'https_proxy',
-  'HTTP_PROXY',
-  'http_proxy',
-  'NO_PROXY',
-  'no_proxy',
-  'SSL_CERT_FILE',
-  'SSL_CERT_DIR',
-  'GIT_SSL_CAINFO',
-];
-
-/** Options that keep untrusted repo content from running code or prompting during our git calls. */
-const SAFE_ARGS = [
-  '-c',
-  'core.hooksPath=/dev/null',
-  '-c',
-  'credential.helper=',
-  '-c',
-  'core.fsmonitor=false',
-];
-
-export async function git(args: string[], opts: GitRunOptions = {}): Promise<GitResult> {
-  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', SSH_ASKPASS: 'true' };
-  for (const key of PASS_ENV) if (process.env[key] !== undefined) env[key] = process.env[key] as string;
-  Object.assign(env, opts.env);
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', [...SAFE_ARGS, ...args], {
-      cwd: opts.cwd,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (error) =>
-      reject(
-        new CodedError(ErrorCode.PublishFailed, `git could not start: ${error.message}`, {
-          hint: 'install git',
-        }),
-      ),
-    );
-    child.on('close', (code) => {
-      const result = {
-        code: code ?? -1,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: redact(Buffer.concat(err).toString('utf8')),
-      };
-      if (result.code === 0 || opts.okCodes?.includes(result.code)) resolve(result);
-      else
-        reject(
-          new CodedError(
-            ErrorCode.PublishFailed,
-            `git ${args[0]} failed (exit ${result.code}): ${result.stderr.trim().slice(-800)}`,
-          ),
-        );
-    });
-    // A git that exits without reading its input must not crash the worker with EPIPE.
-    child.stdin?.on('error', () => {});
-    child.stdin?.end(opts.input);
-  });
 }
 
 /**

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProofResult } from '../../src/browser/types.ts';
 import { emptyUsage, type Ticket } from '../../src/core/ticket.ts';
 import { buildPrBody, diffStat } from '../../src/forge/body.ts';
-import { basicAuthEnv, commitAll, push } from '../../src/forge/git.ts';
+import { commitAll, push } from '../../src/forge/git.ts';
 import { LocalForge } from '../../src/forge/local.ts';
 import { openDb, type Db } from '../../src/tickets/db.ts';
 import { migrate } from '../../src/tickets/migrations.ts';
@@ -175,10 +175,8 @@ describe('local forge and git helpers', () => {
     });
     expect(c.committed).toBe(true);
     expect(sh(wt, 'log', '-1', '--format=%B')).toContain('Loopwright-Ticket: t_1');
-    // The auth header env is accepted by git and never written to the repo's config.
-    await push(wt, forge.cloneUrl(), 'feature/a', basicAuthEnv('secret-token-123'));
+    await push(wt, forge.cloneUrl(), 'feature/a');
     expect(sh(forge.repoPath, 'rev-parse', 'feature/a').trim()).toBe(c.sha);
-    expect(sh(wt, 'config', '--list')).not.toContain('secret-token-123');
   });
 
   it('publishes one PR per branch, then refuses to merge once the base moved on', async () => {
