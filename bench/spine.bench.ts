@@ -14,9 +14,9 @@ import type { PipelineDeps } from '../src/tickets/pipeline.ts';
 import { startWorker } from '../src/tickets/worker.ts';
 import { renderQueuePage } from '../src/web/render/queue.ts';
 import { loadQueueData } from '../src/web/routes/pages.ts';
+import { ADMIN_URL, databaseUrl, pgReachable } from '../test/helpers/postgres.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const ADMIN_URL = process.env.LOOPWRIGHT_TEST_PG ?? 'postgres://root@127.0.0.1:5432/test';
 const noDemo = process.argv.includes('--no-demo');
 
 const median = (xs: number[]) => {
@@ -29,18 +29,6 @@ const q = (xs: number[], p: number) =>
 const fmt = (xs: number[]) =>
   `median ${median(xs).toFixed(1)} ms (IQR ${q(xs, 0.25).toFixed(1)}–${q(xs, 0.75).toFixed(1)}, min–max ${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}, n=${xs.length})`;
 
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
 async function withBackend<T>(kind: 'pglite' | 'postgres', fn: (t: Tickets) => Promise<T>): Promise<T> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'lw-bench-'));
   const dbName = `lw_bench_${Date.now().toString(36)}`;
@@ -52,7 +40,7 @@ async function withBackend<T>(kind: 'pglite' | 'postgres', fn: (t: Tickets) => P
   if (kind === 'postgres') await admin(`CREATE DATABASE ${dbName}`);
   const t = await openTickets({
     home,
-    databaseUrl: kind === 'postgres' ? ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`) : undefined,
+    databaseUrl: kind === 'postgres' ? databaseUrl(dbName) : undefined,
     maxAttempts: 1,
     target: 'datadesk',
   });

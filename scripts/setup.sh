@@ -43,6 +43,16 @@ if [ ! -d sandbox/datadesk/node_modules ] || [ sandbox/datadesk/package-lock.jso
   (cd sandbox/datadesk && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The Postgres tests use the machine's server on 127.0.0.1:5432 (Loopwright itself needs none: the
+# embedded PGlite is the default). Start it when it is installed but down.
+if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -q; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    say "starting the local PostgreSQL server (used by the tests)"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start ||
+      say "could not start PostgreSQL; the Postgres tests will fail under CI"
+  fi
+fi
+
 say "linking ffmpeg for Playwright's video recorder"
 node_modules/.bin/node src/cli/main.ts doctor --fix --quiet
 say "ready"

@@ -10,31 +10,19 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ticket } from '../../src/core/ticket.ts';
+import { ADMIN_URL, databaseUrl, runPostgresTests } from '../helpers/postgres.ts';
 import { tempHome } from '../tickets/helpers.ts';
 
-const ADMIN_URL = process.env.LOOPWRIGHT_TEST_PG ?? 'postgres://root@127.0.0.1:5432/test';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NODE = path.join(ROOT, 'node_modules/.bin/node');
 const MAIN = path.join(ROOT, 'src/cli/main.ts');
 
-async function reachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!(await reachable()))('scale-out on Postgres: web + two workers', () => {
+describe.skipIf(!(await runPostgresTests()))('scale-out on Postgres: web + two workers', () => {
   const tmp = tempHome('lw-scale-');
   const dbName = `lw_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-  const dbUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
+  const dbUrl = databaseUrl(dbName);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const base = `http://127.0.0.1:${port}`;
   const procs: ChildProcess[] = [];

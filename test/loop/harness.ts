@@ -3,7 +3,8 @@
  * (commands via child_process in the worktree; no isolation — the real sandbox has its own tests),
  * a scripted `prove` port, and the replay server driven through the real `openai` client.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { git } from '../helpers/git.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,19 +52,6 @@ export const GREETING = {
     },
   ] as [string, unknown],
 };
-
-export const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@t',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@t',
-    },
-  });
 
 export interface Fixture {
   dir: string;
@@ -267,3 +255,5 @@ export const stages = (events: TicketEvent[]): string[] =>
 
 /** The reviewer's turn that approves without comments. */
 export const APPROVE = turn('reviewer', [['submit_review', { verdict: 'approve', comments: [] }]]);
+
+export { git };

@@ -12,19 +12,7 @@ import { stamp, type TicketEvent } from '../../src/core/events.ts';
 import type { LoopOutcome } from '../../src/loop/index.ts';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
 import type { LoopRunInput, LoopRunner } from '../../src/tickets/pipeline.ts';
-
-export const sh = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@t',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@t',
-    },
-  });
+import { git as sh } from '../helpers/git.ts';
 
 export function tempHome(prefix = 'lw-test-'): { home: string; cleanup(): void } {
   const home = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -211,3 +199,5 @@ export function scriptedRunner(opts: ScriptOptions = {}): LoopRunner & { runs: s
   };
   return Object.assign(runner, { runs });
 }
+
+export { sh };

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stamp } from '../../src/core/events.ts';
 import { TICKET_ID_RE, newTicketId } from '../../src/tickets/ids.ts';
 import { openTickets, type Tickets } from '../../src/tickets/index.ts';
+import { adminQuery, databaseUrl as dbUrlFor, runPostgresTests } from '../helpers/postgres.ts';
 
 const request = (text: string, sourceKey?: string) => ({
   text,
@@ -14,27 +14,7 @@ const request = (text: string, sourceKey?: string) => ({
   ...(sourceKey ? { sourceKey } : {}),
 });
 
-const ADMIN_URL = process.env.LOOPWRIGHT_TEST_PG ?? 'postgres://root@127.0.0.1:5432/test';
-const pgReachable = await (async () => {
-  const c = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-})();
-const adminQuery = async (sql: string) => {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
+const pgReachable = await runPostgresTests();
 
 const backends = [
   { name: 'PGlite', postgres: false },
@@ -50,7 +30,7 @@ describe.each(backends)('ticket store on $name', ({ postgres }) => {
     let databaseUrl: string | undefined;
     if (postgres) {
       await adminQuery(`CREATE DATABASE ${dbName}`);
-      databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
+      databaseUrl = dbUrlFor(dbName);
     }
     t = await openTickets({ home, databaseUrl, maxAttempts: 3, target: 'datadesk' });
   });
@@ -175,7 +155,7 @@ describe.skipIf(!pgReachable)('ticket store across processes on Postgres', () =>
   it('fans changes out to subscribers of another connection (LISTEN/NOTIFY)', async () => {
     const dbName = `lw_test_n_${Date.now().toString(36)}`;
     await adminQuery(`CREATE DATABASE ${dbName}`);
-    const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
+    const databaseUrl = dbUrlFor(dbName);
     const home = mkdtempSync(path.join(os.tmpdir(), 'lw-store-'));
     const a = await openTickets({ home, databaseUrl, maxAttempts: 3, target: 'd' });
     const b = await openTickets({ home, databaseUrl, maxAttempts: 3, target: 'd' });
