@@ -1,5 +1,5 @@
 /** Shared set-up for the sandbox tests: a real git repo made from the fixture app, a temp home, config. */
-import { execFileSync } from 'node:child_process';
+import { git } from '../helpers/git.ts';
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,19 +10,14 @@ export const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 
 /** Why the isolation tests cannot run here; undefined when they can (CI has root and bwrap). */
 export function isolationSkipReason(): string | undefined {
+  // CI runs as root after `npm run setup` installed bwrap: there, a missing piece fails the tests.
+  if (process.env.CI) return undefined;
   if (process.platform !== 'linux') return 'sandbox isolation needs Linux';
   if (!existsSync('/usr/bin/bwrap')) return 'bwrap is not installed (apt-get install bubblewrap)';
   if (process.getuid?.() !== 0) return 'network namespaces need root';
   return undefined;
 }
 
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
-  });
-}
 
 /** A temp dir holding `repo/` (the fixture app committed on `main`) and `home/`; `cleanup` removes it. */
 export function makeWorld(): { root: string; repo: string; home: string; cleanup: () => void } {
@@ -45,3 +40,5 @@ export function commitFile(repo: string, file: string, content: string): void {
 export function testConfig(home: string, over: Partial<Config> = {}): Config {
   return { ...configSchema.parse({ home, poolSize: 0 }), ...over };
 }
+
+export { git };
