@@ -72,7 +72,7 @@ function chooseModel(
   }
   if (integrations(config).model === 'on') {
     const { coder, reviewer } = createChatModels(config);
-    return { runLoop: createLoopRunner({ config, coder, reviewer }), scripted: false };
+    return { runLoop: createLoopRunner({ config, coder, reviewer, record: true }), scripted: false };
   }
   if (scriptedFallback)
     return { runLoop: createReplayLoopRunner({ config, trajectory: DEMO_TRAJECTORY }), scripted: true };

@@ -9,6 +9,7 @@ import type { SweepReport } from './types.ts';
 import { deleteNetns, killCgroup, openCgroup } from './isolation.ts';
 import { git } from './workspace.ts';
 import { killGroup } from './runner.ts';
+import { serialOn } from './serial.ts';
 
 export interface SandboxState {
   id: string;
@@ -92,17 +93,19 @@ export async function releaseRuntime(state: SandboxState): Promise<{ processes: 
 /** Removes a sandbox's worktrees, its pool branch and its directory; returns worktrees removed. */
 export async function removeFiles(home: string, state: SandboxState): Promise<number> {
   let worktrees = 0;
-  for (const wt of state.worktrees) {
-    if (existsSync(wt)) worktrees++;
-    if (existsSync(state.mirrorDir)) {
-      await git(['--git-dir', state.mirrorDir, 'worktree', 'remove', '--force', '--force', wt]).catch(() => undefined);
+  await serialOn(state.mirrorDir, async () => {
+    for (const wt of state.worktrees) {
+      if (existsSync(wt)) worktrees++;
+      if (existsSync(state.mirrorDir)) {
+        await git(['--git-dir', state.mirrorDir, 'worktree', 'remove', '--force', '--force', wt]).catch(() => undefined);
+      }
+      rmSync(wt, { recursive: true, force: true });
     }
-    rmSync(wt, { recursive: true, force: true });
-  }
-  if (existsSync(state.mirrorDir)) {
-    await git(['--git-dir', state.mirrorDir, 'worktree', 'prune']).catch(() => undefined);
-    if (state.poolBranch) await git(['--git-dir', state.mirrorDir, 'branch', '-D', state.poolBranch]).catch(() => undefined);
-  }
+    if (existsSync(state.mirrorDir)) {
+      await git(['--git-dir', state.mirrorDir, 'worktree', 'prune']).catch(() => undefined);
+      if (state.poolBranch) await git(['--git-dir', state.mirrorDir, 'branch', '-D', state.poolBranch]).catch(() => undefined);
+    }
+  });
   const wtRoot = state.worktrees[0] ? path.dirname(state.worktrees[0]) : undefined;
   if (wtRoot && existsSync(wtRoot)) rmSync(wtRoot, { recursive: true, force: true });
   rmSync(path.join(sandboxesDir(home), state.id), { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CodedError, ErrorCode } from '../core/errors.ts';
+import { serialOn } from './serial.ts';
 
 const execFileP = promisify(execFile);
 
@@ -54,7 +55,6 @@ export class Mirror {
   readonly dir: string;
   readonly repoUrl: string;
   private readonly gitEnv: () => Record<string, string>;
-  private queue: Promise<unknown> = Promise.resolve();
   private lastFetchAt = 0;
 
   constructor(home: string, repoUrl: string, gitEnv: () => Record<string, string> = () => ({})) {
@@ -63,11 +63,9 @@ export class Mirror {
     this.gitEnv = gitEnv;
   }
 
-  /** Runs git operations that move refs of the mirror one at a time. */
+  /** Runs git operations that move refs or worktrees of the mirror one at a time. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return serialOn(this.dir, fn);
   }
 
   /**

@@ -13,12 +13,18 @@ import type { AppHandle } from '../sandbox/types.ts';
 import type { LoopRunInput, LoopRunner } from './pipeline.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
 import { OpenAIChatModel } from '../loop/llm/openai.ts';
+import { RecordingChatModel } from '../loop/replay/recorder.ts';
 import { REPLAY_MODELS, startReplayServer } from '../loop/replay/server.ts';
 
 export interface LoopRunnerOptions {
   config: Config;
   coder: ChatModel;
   reviewer: ChatModel;
+  /**
+   * Record both agents' turns to `trajectory.jsonl` in the ticket's evidence directory, so a run on
+   * a live model can be replayed later as a regression test (LOOPWRIGHT_TRAJECTORY=<that file>).
+   */
+  record?: boolean;
 }
 
 export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
@@ -27,6 +33,9 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
     const { config } = opts;
     let baseApp: Promise<AppHandle> | undefined;
     let session: Promise<BrowserSession> | undefined;
+    const trajectory = path.join(evidenceDir, 'trajectory.jsonl');
+    const recorded = (model: ChatModel, agent: 'coder' | 'reviewer') =>
+      opts.record ? new RecordingChatModel(model, { agent, file: trajectory }) : model;
     try {
       return yield* runTicketLoop({
         ticketId: ticket.id,
@@ -58,8 +67,8 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
             signal: proofSignal ?? signal,
           });
         },
-        coder: opts.coder,
-        reviewer: opts.reviewer,
+        coder: recorded(opts.coder, 'coder'),
+        reviewer: recorded(opts.reviewer, 'reviewer'),
         budgets: config.budgets,
         signal,
         transcriptPath: path.join(evidenceDir, 'transcript.jsonl'),

@@ -262,7 +262,9 @@ export async function runTicket(
     clock.close();
     opts.signal?.removeEventListener('abort', onOuterAbort);
     if (sandbox) {
-      const keep = ticket.status !== 'pr_opened' && ticket.status !== 'cancelled';
+      // Kept for debugging only when the ticket ended badly: a retried attempt needs the branch
+      // free, and a kept worktree would still hold it checked out.
+      const keep = ticket.status === 'failed' || ticket.status === 'rejected';
       await sandbox
         .teardown({ keep })
         .catch((error) => deps.log?.warn({ err: error, ticketId }, 'sandbox teardown failed'));

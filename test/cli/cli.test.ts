@@ -1,9 +1,10 @@
 /** The `loopwright` command line, run as a real process on the embedded database. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Ticket } from '../../src/core/ticket.ts';
+import { startReplayServer } from '../../src/loop/replay/server.ts';
 import { tempHome } from '../tickets/helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -56,6 +57,38 @@ describe('loopwright CLI', () => {
     expect((await cli(env, 'frobnicate')).code).toBe(2);
     expect((await cli(env, 'run', '--nope')).code).toBe(2);
   });
+
+  it('records a run on a live endpoint as a trajectory that replays to the same PR', async () => {
+    // Any OpenAI-compatible endpoint is a live model to Loopwright; here one that plays a script.
+    const endpoint = await startReplayServer({ trajectory: path.join(FIX, 'tiny-saved.jsonl') });
+    try {
+      const live = baseEnv('record', {
+        LOOPWRIGHT_TRAJECTORY: '',
+        OPENAI_BASE_URL: endpoint.url,
+        OPENAI_API_KEY: 'sk-test-record-0000000000000000',
+      });
+      const first = await cli(live, 'run', 'Show Saved on the page', '--json');
+      expect(first.code, first.stderr).toBe(0);
+      const ticket = lastJson<Ticket>(first.stdout);
+      expect(ticket).toMatchObject({ status: 'pr_opened', scripted: false });
+      const recorded = path.join(tmp.home, 'record', 'evidence', ticket.id, 'trajectory.jsonl');
+      expect(existsSync(recorded)).toBe(true);
+      const turns = readFileSync(recorded, 'utf8').trim().split('\n');
+      expect(turns.length).toBe(endpoint.served.length);
+      expect(readFileSync(recorded, 'utf8')).not.toContain('sk-test-record');
+
+      const again = await cli(
+        baseEnv('replayed', { LOOPWRIGHT_TRAJECTORY: recorded }),
+        'run',
+        'Show Saved on the page',
+        '--json',
+      );
+      expect(again.code, again.stderr).toBe(0);
+      expect(lastJson<Ticket>(again.stdout)).toMatchObject({ status: 'pr_opened', scripted: true });
+    } finally {
+      await endpoint.close();
+    }
+  }, 180_000);
 
   it('says what to do when a request or the model is missing', async () => {
     const noText = await cli(baseEnv('errors'), 'run');
