@@ -92,7 +92,7 @@ const navigate = defineTool({
       if (browser.page.isClosed()) throw error;
       const first = (error instanceof Error ? error.message : String(error)).split('\n')[0];
       b.addError(
-        `Could not open ${target.url}: ${first}. If the app is down, check its log or restart it with run_command.`,
+        `Could not open ${target.url}: ${first}. If the app is down, check it with read_app_log and restart it with restart_app.`,
       );
     }
     return withPage(browser, b);
