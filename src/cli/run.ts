@@ -8,7 +8,7 @@ import { runTicket } from '../tickets/pipeline.ts';
 import type { Flags } from './commands.ts';
 import { followTicket, summarize } from './progress.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
-import { startWebFor } from './serve.ts';
+import { startWebFor, untilSignal } from './serve.ts';
 import { printResult } from './submit.ts';
 
 export const DEMO_REQUEST = 'On the revenue dashboard, clicking a legend entry should hide that line';
@@ -110,7 +110,6 @@ export async function runDemo(config: Config, flags: Flags, log: Logger): Promis
     console.error(`demo finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     if (flags.serve) {
       console.error(`Serving ${rt.publicUrl} — Ctrl-C to stop`);
-      const { untilSignal } = await import('./serve.ts');
       await untilSignal();
     } else {
       console.error(

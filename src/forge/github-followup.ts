@@ -146,5 +146,3 @@ export function followUpHandler(deps: FollowUpDeps) {
     return { kind: 'submitted', ticket };
   };
 }
-
-export type CommentHandler = ReturnType<typeof followUpHandler>;

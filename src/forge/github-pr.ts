@@ -3,7 +3,6 @@
  * head is the branch is looked up first; a 422 on create ("A pull request already exists", a race
  * with another worker or a retried ticket) is answered by looking it up again, never by a second PR.
  */
-import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import type { PullRequestRef } from '../core/ticket.ts';
@@ -166,6 +165,3 @@ export async function commentOnPull(
     throw asGitHubError(error, `commenting on PR #${number}`);
   }
 }
-
-export const isNotFound = (error: unknown): boolean =>
-  error instanceof CodedError && error.code === ErrorCode.GitHubError && statusOf(error.cause) === 404;

@@ -222,14 +222,13 @@ export async function runTicket(
 
     await enter('publishing');
     const pr = await publish(deps, ticket, sandbox, outcome, evidenceDir, branch, signal, append);
+    ticket = await store.update(ticketId, { pr });
     if (outcome.status === 'rejected') {
-      ticket = await store.update(ticketId, { pr });
       return await settle('rejected', {
         code: outcome.error?.code ?? ErrorCode.ReviewRejected,
         message: `${outcome.error?.message ?? 'not approved'}; opened as a draft PR for a person to decide`,
       });
     }
-    ticket = await store.update(ticketId, { pr });
     clock.enter('done');
     return await settle('pr_opened');
   } catch (caught) {
