@@ -16,6 +16,7 @@ import {
 } from '../browser/chromium.ts';
 import { integrations } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { checkIsolation } from '../sandbox/index.ts';
 
 const run = promisify(execFile);
 
@@ -127,17 +128,15 @@ async function checkBwrap(config: Config): Promise<CheckResult> {
       fix: 'apt-get install -y bubblewrap (or set LOOPWRIGHT_SANDBOX=none to run without isolation)',
       required: true,
     };
-  const works = await version('bwrap', ['--ro-bind', '/', '/', '--unshare-net', '--die-with-parent', 'true']);
-  const ran = works !== undefined;
+  // The sandbox's own probe: a network namespace with bwrap inside, and the cgroup limits.
+  const probe = await checkIsolation();
   return {
     name: 'bwrap',
-    verdict: ran ? 'ok' : 'fail',
-    detail: ran
-      ? `${v}; a sandbox with its own network starts`
-      : `${v} is installed but cannot create a sandbox here`,
-    fix: ran
+    verdict: probe.ok ? 'ok' : 'fail',
+    detail: `${v}; ${probe.detail}`,
+    fix: probe.ok
       ? undefined
-      : 'allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run the worker as root',
+      : 'run the worker as root with iproute2 and util-linux (nsenter) installed, or set LOOPWRIGHT_SANDBOX=none to run without isolation',
     required: true,
   };
 }
