@@ -63,7 +63,8 @@ export function readState(home: string, id: string): SandboxState | undefined {
 
 export function ownerAlive(state: SandboxState): boolean {
   if (state.ownerPid === process.pid) return state.ownerStart === OWN_START;
-  return processStart(state.ownerPid) !== '' && processStart(state.ownerPid) === state.ownerStart;
+  const start = processStart(state.ownerPid);
+  return start !== '' && start === state.ownerStart;
 }
 
 /** Kills processes and removes the namespace and cgroup of a sandbox; returns processes killed. */

@@ -65,13 +65,11 @@ export class Threads {
       if (ticket.request.source !== 'slack' || !slack) continue;
       this.byThread.set(threadKey(slack), ticket.id);
       if (slack.statusTs) this.statusTs.set(ticket.id, slack.statusTs);
+      this.reaction.set(ticket.id, STATUS_REACTION[ticket.status]);
       if (!isTerminal(ticket.status)) {
         // What the thread showed before a restart is unknown: render once.
-        this.reaction.set(ticket.id, STATUS_REACTION[ticket.status]);
         this.lastStatus.set(ticket.id, ticket.status);
         this.schedule(ticket.id);
-      } else {
-        this.reaction.set(ticket.id, STATUS_REACTION[ticket.status]);
       }
     }
   }

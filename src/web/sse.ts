@@ -15,6 +15,7 @@ import { renderStages, renderTicketHead } from './render/ticket.ts';
 import { renderEvent, renderToolResult } from './render/transcript.ts';
 import { formatDuration } from './render/format.ts';
 import { LOCKED_CSP } from './csp.ts';
+import { queuePositions } from './positions.ts';
 
 interface Client {
   res: ServerResponse;
@@ -154,13 +155,7 @@ export class SseHub {
       this.chain = this.chain
         .then(async () => {
           const queued = await this.store.list({ status: ['queued'], limit: POSITIONS_LIMIT });
-          const positions: Record<string, number> = {};
-          await Promise.all(
-            queued.map(async (t) => {
-              const p = await this.store.position(t.id);
-              if (p !== undefined) positions[t.id] = p;
-            }),
-          );
+          const positions = await queuePositions(this.store, queued);
           for (const c of this.clients) if (!c.ticketId) this.send(c, 'positions', { positions });
         })
         .catch((error: unknown) => this.log?.warn({ err: error }, 'queue positions not delivered'));

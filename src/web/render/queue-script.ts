@@ -5,10 +5,13 @@
  */
 import { CLIENT_FORMAT_DURATION } from './client-format.ts';
 
+/** How many finished tickets the page shows (server render and live updates alike). */
+export const RECENT_LIMIT = 100;
+
 export const QUEUE_SCRIPT = `
 (() => {
   'use strict';
-  const RECENT_MAX = 100;
+  const RECENT_MAX = ${RECENT_LIMIT};
   const body = (s) => document.querySelector('#' + s + ' tbody');
   ${CLIENT_FORMAT_DURATION}
   const tick = () => {

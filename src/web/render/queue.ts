@@ -15,10 +15,9 @@ import {
   ticketUrl,
   truncate,
 } from './format.ts';
-import { QUEUE_SCRIPT } from './queue-script.ts';
+import { QUEUE_SCRIPT, RECENT_LIMIT } from './queue-script.ts';
 
-/** How many finished tickets the page shows; older ones are reachable through the API. */
-export const RECENT_LIMIT = 100;
+export { RECENT_LIMIT };
 
 export interface QueueView {
   /** Queued and running tickets, any order. */

@@ -15,6 +15,7 @@ import { renderPrListPage, renderPrPage } from '../render/pr.ts';
 import { emptyEvidence } from '../render/evidence.ts';
 import type { WebForge } from '../types.ts';
 import { mustGet, parseOrThrow, submitFromWeb, submitSchema } from './api.ts';
+import { queuePositions } from '../positions.ts';
 
 const CSS = readFileSync(new URL('../static/app.css', import.meta.url), 'utf8');
 /** In-flight tickets the queue page lists; a deeper backlog shows as a count. */
@@ -46,14 +47,8 @@ export async function loadQueueData(store: TicketStore) {
     store.list({ status: [...TERMINAL_STATUSES], limit: RECENT_LIMIT }),
     store.counts(),
   ]);
-  const positions: Record<string, number> = {};
   const queued = inflight.filter((t) => t.status === 'queued').slice(0, POSITION_LOOKUPS);
-  await Promise.all(
-    queued.map(async (t) => {
-      const p = await store.position(t.id);
-      if (p !== undefined) positions[t.id] = p;
-    }),
-  );
+  const positions = await queuePositions(store, queued);
   return { inflight, recent, counts, positions };
 }
 
