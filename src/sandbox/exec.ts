@@ -3,6 +3,7 @@
  * process group killed when time runs out, and output capped — the head and the tail stay in the
  * result, the full text goes to a file the agent can read.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -49,8 +50,9 @@ export function runCapped(cmd: HostCommand, opts: CappedRunOptions): Promise<Exe
     // deleted at the end when the output fitted under the cap.
     mkdirSync(path.dirname(opts.fullOutputPath), { recursive: true });
     file = createWriteStream(opts.fullOutputPath);
-    const onData = (buf: Buffer) => {
-      const text = buf.toString('utf8');
+    // One decoder per stream: a multi-byte character split across two chunks stays whole.
+    const decoders = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
+    const onData = (text: string) => {
       file?.write(text);
       total += text.length;
       if (head.length < headMax) {
@@ -62,8 +64,8 @@ export function runCapped(cmd: HostCommand, opts: CappedRunOptions): Promise<Exe
         tail = (tail + text).slice(-tailMax);
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout.on('data', (buf: Buffer) => onData(decoders.out.write(buf)));
+    child.stderr.on('data', (buf: Buffer) => onData(decoders.err.write(buf)));
 
     let settled = false;
     const finish = (exitCode: number | null, signal: string | null) => {

@@ -157,12 +157,6 @@ export class Mirror {
   }
 }
 
-/** Moves a clean worktree to another commit (a pool sandbox whose base moved on). */
-export async function resetWorktree(dir: string, commit: string): Promise<void> {
-  await git(['-C', dir, 'reset', '--hard', '--quiet', commit]);
-  await git(['-C', dir, 'clean', '-fdq', '-e', 'node_modules']);
-}
-
 /**
  * The diff of a worktree against a commit, tracked and untracked files, without touching the
  * worktree's own index: a copy of the index takes `add -A`.

@@ -93,6 +93,12 @@ describe.skipIf(skip)('sandbox (bwrap)', () => {
     // The full output is readable from inside the sandbox too.
     expect((await sb.exec(`wc -l < /tmp/outputs/${path.basename(big.fullOutputPath!)}`)).output.trim()).toBe('200000');
 
+    // 3-byte characters across 64 KiB pipe chunks: some chunk boundary splits one.
+    const euros = await sb.exec("yes '€' | head -n 40000 | tr -d '\\n'");
+    const full = readFileSync(euros.fullOutputPath!, 'utf8');
+    expect(full).toBe('€'.repeat(40_000));
+    expect(euros.output).not.toContain('\uFFFD');
+
     const fail = await sb.exec('exit 3');
     expect(fail.exitCode).toBe(3);
   });
