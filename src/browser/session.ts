@@ -161,9 +161,11 @@ export class BrowserSession {
     return resolveAppUrl(input, this.appUrl, this.allowHosts);
   }
 
-  /** The aria snapshot with `[ref=eN]` markers; remembers its refs for `locatorForRef`. */
+  /**
+   * The aria snapshot with `[ref=eN]` markers; remembers its refs for `locatorForRef`. Callers
+   * settle the page first (withPage does).
+   */
   async snapshot(): Promise<string> {
-    await this.settle();
     const yaml = await this.current.ariaSnapshot({ mode: 'ai', timeout: 10_000 });
     this.knownRefs = new Set([...yaml.matchAll(/\[ref=([^\]\s]+)\]/g)].map((m) => m[1] ?? ''));
     return yaml;

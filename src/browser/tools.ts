@@ -28,7 +28,7 @@ const element = z
 const ref = z.string().describe('The element\'s ref from the latest snapshot, e.g. "e12"');
 
 /** Builds the response shared by tools that may change the page: page, events, snapshot. */
-async function withPage(session: BrowserSession, b: ResponseBuilder, snapshot = true): Promise<ToolResponse> {
+async function withPage(session: BrowserSession, b: ResponseBuilder): Promise<ToolResponse> {
   const page = session.page;
   await session.settle();
   b.setPage(page.url(), await page.title().catch(() => undefined));
@@ -36,12 +36,10 @@ async function withPage(session: BrowserSession, b: ResponseBuilder, snapshot = 
   const pending = session.pendingProblems;
   if (pending > 0)
     b.addPageLine(`- ${pending} new console error(s) or failed request(s): see browser_console_messages`);
-  if (snapshot) {
-    const yaml = await session.snapshot();
-    if (yaml.length > MAX_SECTION_CHARS - 200)
-      b.file(session.saveSnapshot(yaml), 'full snapshot (too long to show whole)');
-    b.setSnapshot(yaml);
-  }
+  const yaml = await session.snapshot();
+  if (yaml.length > MAX_SECTION_CHARS - 200)
+    b.file(session.saveSnapshot(yaml), 'full snapshot (too long to show whole)');
+  b.setSnapshot(yaml);
   return b.build();
 }
 

@@ -20,6 +20,7 @@ import { checkDiff, describeFindings } from '../loop/policy/index.ts';
 import type { Sandbox, SandboxProvider } from '../sandbox/types.ts';
 import { StageClock } from './stages.ts';
 import type { TicketStore } from './types.ts';
+import { evidenceDirFor } from '../evidence/manifest.ts';
 
 /** What the agents get for one ticket; the runner binds models, the prover and the browser. */
 export interface LoopRunInput {
@@ -83,8 +84,8 @@ const RETRYABLE = new Set<string>([
 /** Which worker process runs an attempt (host:pid), for the timeline and for operators. */
 export const WORKER_ID = `${os.hostname()}:${process.pid}`;
 
-export const evidenceDirOf = (home: string, ticketId: string): string =>
-  path.join(home, 'evidence', ticketId);
+/** The ticket's evidence directory (src/evidence owns the layout and refuses unsafe ids). */
+export const evidenceDirOf = evidenceDirFor;
 
 export async function runTicket(
   deps: PipelineDeps,

@@ -50,6 +50,8 @@ async function play(turns: ScriptedTurn[], request = GREETING.request) {
   const transcriptPath = path.join(fx.scratch, 'transcript.jsonl');
   const result = await runScripted(fx, turns, { request, prove, transcriptPath, deniedPaths: [home] });
   const leaked = JSON.stringify(result.events) + readFileSync(transcriptPath, 'utf8');
+  // The secret is registered for redaction, so this checks redaction of events and transcript; that
+  // the sandbox never has it at all is checked through the raw command output (`key=[]`) below.
   expect(leaked).not.toContain(WORKER_SECRET);
   expect(leaked).not.toContain('DATABASE CONTENTS');
   expect(leaked).not.toContain('OTHER-TICKET-EVIDENCE');

@@ -28,9 +28,12 @@ export interface RegisteredTool {
 
 export class ToolRegistry {
   private readonly byName = new Map<string, RegisteredTool>();
+  /** The wire specs, built once: the registry does not change after set-up, and every turn sends them. */
+  private specsCache?: ToolSpec[];
 
   add<C>(tools: readonly AnyTool<C>[], context: () => C | Promise<C>): this {
     for (const tool of tools) this.byName.set(tool.name, { tool, context });
+    this.specsCache = undefined;
     return this;
   }
   get(name: string): RegisteredTool | undefined {
@@ -40,7 +43,7 @@ export class ToolRegistry {
     return [...this.byName.keys()];
   }
   specs(): ToolSpec[] {
-    return toOpenAITools([...this.byName.values()].map((r) => r.tool));
+    return (this.specsCache ??= toOpenAITools([...this.byName.values()].map((r) => r.tool)));
   }
 }
 
