@@ -7,6 +7,7 @@ import path from 'node:path';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { AgentRole, TicketEvent } from '../core/events.ts';
 import { redact } from '../core/redact.ts';
+import { toolError } from '../core/tool.ts';
 import type { BudgetTracker } from './budget.ts';
 import { compactHistory, estimateTokens, supersedeSnapshots, truncateToolOutput } from './context.ts';
 import type { EventQueue } from './events.ts';
@@ -107,17 +108,27 @@ export async function* runAgent(s: AgentSession, isDone: () => boolean): AsyncGe
       continue;
     }
     idle = 0;
-    const results = yield* s.queue.drain(runCalls(s, response.toolCalls));
-    for (const [call, result] of results) {
-      s.afterTool?.(call.name, result);
-    }
+    const results = yield* s.queue.drain(runCalls(s, response.toolCalls, isDone));
+    for (const { call, result, refused } of results) if (!refused) s.afterTool?.(call.name, result);
   }
 }
 
-/** Runs one response's tool calls: a batch of read-only calls concurrently, anything else in order. */
-async function runCalls(s: AgentSession, calls: ToolCall[]): Promise<[ToolCall, DispatchResult][]> {
+interface CallOutcome {
+  call: ToolCall;
+  result: DispatchResult;
+  /** True when the call did not run because an earlier call of the response ended the run. */
+  refused?: boolean;
+}
+
+/**
+ * Runs one response's tool calls: a batch of read-only calls concurrently (reads cannot end the
+ * run), anything else in order. Once a call ends the run (`isDone()`), the calls after it do not
+ * run: each gets a refusal as its result, so every call id is still answered.
+ */
+async function runCalls(s: AgentSession, calls: ToolCall[], isDone: () => boolean): Promise<CallOutcome[]> {
   const allRead = calls.every((c) => s.registry.get(c.name)?.tool.kind === 'read');
-  const runOne = async (call: ToolCall): Promise<[ToolCall, DispatchResult]> => {
+  let endedBy: string | undefined;
+  const runOne = async (call: ToolCall): Promise<CallOutcome> => {
     s.queue.push({
       type: 'tool_call',
       agent: s.agent,
@@ -125,12 +136,14 @@ async function runCalls(s: AgentSession, calls: ToolCall[]): Promise<[ToolCall, 
       name: call.name,
       args: safeArgs(call.arguments),
     });
+    if (endedBy) return { call, result: refusal(s, call, endedBy), refused: true };
     const result = await dispatchToolCall(s.registry, call, s.toolTimeoutMs, s.signal);
-    return [call, result];
+    if (isDone()) endedBy = call.name;
+    return { call, result };
   };
   const results = allRead ? await Promise.all(calls.map(runOne)) : [];
   if (!allRead) for (const call of calls) results.push(await runOne(call));
-  for (const [call, result] of results) {
+  for (const { call, result } of results) {
     const text = truncateToolOutput(result.response.text, {
       maxChars: s.maxToolChars ?? 16_000,
       dir: s.outputsDir,
@@ -159,6 +172,21 @@ async function runCalls(s: AgentSession, calls: ToolCall[]): Promise<[ToolCall, 
     });
   }
   return results;
+}
+
+/** The result of a call that came after the call that ended the run, in the same response. */
+function refusal(s: AgentSession, call: ToolCall, endedBy: string): DispatchResult {
+  const next =
+    s.agent === 'coder'
+      ? 'Nothing after finish is applied: any change needs a new proof with submit_verification and a new finish.'
+      : 'Your verdict stands as submitted.';
+  return {
+    response: toolError(
+      `${call.name} refused: your run already ended with ${endedBy} earlier in this response, so this call did not run. ${next}`,
+    ),
+    args: safeArgs(call.arguments),
+    durationMs: 0,
+  };
 }
 
 function push(s: AgentSession, message: ChatMessage): void {
