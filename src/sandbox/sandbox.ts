@@ -13,14 +13,17 @@ import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { SandboxApp } from './app.ts';
 import { writeBrowserLauncher } from './browser.ts';
-import { depsDir, depsKey, ensureDeps, isCached, linkCopy, WRITABLE_CACHE_DIRS } from './deps.ts';
+import { depsKey, isCached } from './deps.ts';
 import { runCapped } from './exec.ts';
-import { createCgroup, createNetns, NAME_PREFIX, netnsPath, type Mount } from './isolation.ts';
+import { prepareDeps } from './mount-deps.ts';
+import { CleanRoom } from './room.ts';
+import { createCgroup, createNetns, killCgroup, NAME_PREFIX, netnsPath } from './isolation.ts';
 import { registryHosts, startAllowProxy, startForwarder, type AllowProxy } from './proxy.ts';
 import { SandboxRunner, inside, killGroup } from './runner.ts';
 import { OWN_START, releaseRuntime, removeFiles, writeState, type SandboxState } from './state.ts';
-import type { AppHandle, BrowserLauncher, ExecOptions, ExecResult, Sandbox } from './types.ts';
-import { worktreeDiff, type Mirror } from './workspace.ts';
+import { snapshot, type Snapshot } from './tree.ts';
+import type { BrowserLauncher, ExecOptions, ExecResult, Room, Sandbox } from './types.ts';
+import type { Mirror } from './workspace.ts';
 
 export interface BuildOptions {
   config: Config;
@@ -36,7 +39,6 @@ export interface BuildOptions {
   fetchMaxAgeMs?: number;
 }
 
-const INSTALL_TIMEOUT_MS = 15 * 60_000;
 /** Where the allowlisting proxy answers inside a sandbox (apps get even ports from 20000 up). */
 export const PROXY_PORT = 19_999;
 
@@ -56,6 +58,8 @@ export class LocalSandbox implements Sandbox {
   readonly worktree: string;
   readonly baseBranch: string;
   readonly baseCommit: string;
+  readonly startCommit: string;
+  readonly gitDir: string;
   readonly settings: TargetSettings;
   readonly isolated: boolean;
   readonly app: SandboxApp;
@@ -66,7 +70,7 @@ export class LocalSandbox implements Sandbox {
   private _branch: string;
   private readonly opts: BuildOptions;
   private readonly state: SandboxState;
-  private baseApp?: SandboxApp;
+  private readonly rooms = new Set<Room>();
   private readonly proxy?: AllowProxy;
   private execCount = 0;
   private torn = false;
@@ -75,6 +79,7 @@ export class LocalSandbox implements Sandbox {
     id: string;
     worktree: string;
     baseCommit: string;
+    startCommit: string;
     settings: TargetSettings;
     app: SandboxApp;
     browser: BrowserLauncher;
@@ -89,6 +94,8 @@ export class LocalSandbox implements Sandbox {
     this.worktree = init.worktree;
     this.baseBranch = init.opts.config.baseBranch;
     this.baseCommit = init.baseCommit;
+    this.startCommit = init.startCommit;
+    this.gitDir = init.opts.mirror.dir;
     this.settings = init.settings;
     this.isolated = init.opts.isolated;
     this.app = init.app;
@@ -138,36 +145,48 @@ export class LocalSandbox implements Sandbox {
     });
   }
 
-  async startBaseApp(): Promise<AppHandle> {
-    if (this.baseApp) return this.baseApp;
-    const dir = path.join(path.dirname(this.worktree), 'base');
-    await this.opts.mirror.addDetachedWorktree(dir, this.baseCommit);
-    this.state.worktrees.push(dir);
-    writeState(this.home, this.state);
-    this.runner.mounts.push({ src: dir, dest: dir, mode: 'rw' });
-    await prepareDeps(this.runner, dir, this.settings, this.opts, this.scratchDir, 'base');
-    const app = new SandboxApp({
-      runner: this.runner,
-      cwd: dir,
-      command: this.settings.start ?? 'true',
-      port: this.isolated ? this.app.port + 1 : await freePort(),
-      readyPath: this.settings.ready,
-      readyTimeoutMs: this.settings.readyTimeoutMs,
-      logPath: path.join(this.runner.tmpDir, 'app-base.log'),
+  snapshot(): Promise<Snapshot> {
+    return snapshot(this.gitDir, this.worktree, {
+      start: this.startCommit,
+      base: this.baseCommit,
+      scratch: this.scratchDir,
     });
-    if (this.settings.start) await app.start();
-    this.baseApp = app;
-    return app;
   }
 
-  diff(): Promise<string> {
-    return worktreeDiff(this.worktree, this.baseCommit, this.scratchDir);
+  async openRoom(treeish: string, label: string, roomOpts: { deps?: boolean } = {}): Promise<Room> {
+    const { config, log } = this.opts;
+    const room = await CleanRoom.open({
+      home: config.home,
+      gitDir: this.gitDir,
+      treeish,
+      label,
+      settings: this.settings,
+      isolated: this.isolated,
+      memoryMb: config.sandboxMemoryMb,
+      maxProcs: config.sandboxMaxProcs,
+      chromiumPath: config.chromiumPath,
+      toolTimeoutMs: config.budgets.toolTimeoutMs,
+      deps: roomOpts.deps ?? true,
+      log,
+    });
+    this.rooms.add(room);
+    return room;
+  }
+
+  async stopAgent(): Promise<void> {
+    await this.app.stop();
+    const cg = this.runner.cgroup;
+    if (cg) {
+      await killCgroup(cg);
+      cg.setMaxPids(this.opts.config.sandboxMaxProcs);
+    }
+    for (const pgid of this.state.processGroups) killGroup(pgid);
   }
 
   async teardown(opts: { keep?: boolean } = {}): Promise<void> {
     if (this.torn) return;
     this.torn = true;
-    await this.baseApp?.stop();
+    for (const room of this.rooms) await room.close().catch(() => undefined);
     await this.app.stop();
     await releaseRuntime(this.state);
     await this.proxy?.close();
@@ -182,55 +201,6 @@ export class LocalSandbox implements Sandbox {
     }
     await removeFiles(this.home, this.state);
   }
-}
-
-/** Installs (once per lockfile) and mounts the dependencies of a checkout. */
-async function prepareDeps(
-  runner: SandboxRunner,
-  checkout: string,
-  settings: TargetSettings,
-  opts: BuildOptions,
-  scratchDir: string,
-  label: string,
-): Promise<void> {
-  const key = depsKey(checkout, settings.install);
-  if (!key || !settings.install) return;
-  const home = opts.config.home;
-  const npmCache = path.join(home, 'npm-cache');
-  mkdirSync(npmCache, { recursive: true });
-  const entry = await ensureDeps(home, key, async () => {
-    const logPath = path.join(runner.tmpDir, `install-${label}.log`);
-    opts.log?.info({ key, checkout }, 'installing dependencies (cache miss)');
-    const cmd = runner.shell(settings.install!, {
-      cwd: checkout,
-      // The lockfile pins integrity hashes, so a cached tarball needs no round trip to the registry.
-      env: { npm_config_cache: runner.isolated ? '/var/cache/npm' : npmCache, npm_config_prefer_offline: 'true' },
-      mounts: [{ src: npmCache, dest: '/var/cache/npm', mode: 'rw' }],
-    });
-    const result = await runCapped(cmd, { timeoutMs: INSTALL_TIMEOUT_MS, maxChars: 8000, fullOutputPath: logPath, keepFullOutput: true });
-    if (result.exitCode !== 0) {
-      throw new CodedError(
-        ErrorCode.SandboxFailed,
-        `\`${settings.install}\` failed (${result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`}):\n${result.output.slice(-3000)}`,
-        { hint: 'check `install` in .loopwright.yml and the lockfile', retryable: true },
-      );
-    }
-    return path.join(checkout, 'node_modules');
-  });
-  const target = path.join(checkout, 'node_modules');
-  if (!runner.isolated) {
-    await linkCopy(entry.dir, target);
-    return;
-  }
-  rmSync(target, { recursive: true, force: true });
-  mkdirSync(target, { recursive: true });
-  const mounts: Mount[] = [{ src: depsDir(home, key), dest: target, mode: 'ro' }];
-  for (const d of WRITABLE_CACHE_DIRS) {
-    const own = path.join(scratchDir, 'node_modules', label, d);
-    mkdirSync(own, { recursive: true });
-    mounts.push({ src: own, dest: path.join(target, d), mode: 'rw' });
-  }
-  runner.mounts.push(...mounts);
 }
 
 /** Ends the proxy forwarder (the only process a sandbox has before its app). */
@@ -269,6 +239,8 @@ export async function buildSandbox(opts: BuildOptions): Promise<LocalSandbox> {
     const baseCommit = await mirror.commitOf(config.baseBranch);
     if (opts.continueBranch) await mirror.continueWorktree(worktree, opts.branch);
     else await mirror.addWorktree(worktree, opts.branch, baseCommit);
+    // Read before anything of the agent's runs: the commit it starts from, the settings it runs by.
+    const startCommit = await mirror.commitOfBranch(opts.branch);
     mark('worktree', t);
     const settings = readTargetSettings(worktree);
 
@@ -286,7 +258,11 @@ export async function buildSandbox(opts: BuildOptions): Promise<LocalSandbox> {
     const runner = new SandboxRunner({
       isolated: opts.isolated,
       tmpDir,
-      mounts: [{ src: worktree, dest: worktree, mode: 'rw' }],
+      // The worktree is the agent's; its git metadata is not: the `.git` pointer stays read-only.
+      mounts: [
+        { src: worktree, dest: worktree, mode: 'rw' },
+        { src: path.join(worktree, '.git'), dest: path.join(worktree, '.git'), mode: 'ro' },
+      ],
       netns: netns ? netnsPath(name) : undefined,
       cgroup,
     });
@@ -335,7 +311,7 @@ export async function buildSandbox(opts: BuildOptions): Promise<LocalSandbox> {
 
     const browser = writeBrowserLauncher({ runner, scratchDir, chromiumPath: config.chromiumPath });
     log?.info({ sandbox: id, ms: Date.now() - t0, timings }, 'sandbox ready');
-    return new LocalSandbox({ id, worktree, baseCommit, settings, app, browser, scratchDir, runner, state, opts, proxy });
+    return new LocalSandbox({ id, worktree, baseCommit, startCommit, settings, app, browser, scratchDir, runner, state, opts, proxy });
   } catch (error) {
     await proxy?.close().catch(() => undefined);
     await releaseRuntime(state).catch(() => undefined);

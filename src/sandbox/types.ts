@@ -4,6 +4,9 @@
  * `browser` so that it shares the sandbox's network and reaches the app and nothing else.
  */
 import type { TargetSettings } from '../config/target.ts';
+import type { Snapshot } from './tree.ts';
+
+export type { Snapshot } from './tree.ts';
 
 export interface ExecOptions {
   timeoutMs?: number;
@@ -43,6 +46,23 @@ export interface AppHandle {
   tail(lines?: number): Promise<string>;
 }
 
+/**
+ * A sandbox of Loopwright's own on a clean checkout of one tree (room.ts): the proof's base and
+ * head apps, the checks and the reviewer's files live in rooms, out of the agent's sight and reach.
+ */
+export interface Room {
+  /** The tree checked out. */
+  readonly tree: string;
+  /** The checkout (read by the reviewer's file tools). */
+  readonly dir: string;
+  /** Chromium inside the room's network (for the proof's runs against this room's app). */
+  readonly browser: BrowserLauncher;
+  /** Starts the app from the checkout (once) with the settings read before the agent ran. */
+  startApp(): Promise<AppHandle>;
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
 export interface Sandbox {
   readonly id: string;
   readonly ticketId: string;
@@ -50,8 +70,12 @@ export interface Sandbox {
   readonly worktree: string;
   readonly branch: string;
   readonly baseBranch: string;
-  /** The commit the branch started from; the proof's base run uses it. */
+  /** The commit of the base branch; the proof's base run and every diff use it. */
   readonly baseCommit: string;
+  /** The commit the worktree started from (the base, or the PR head of a follow-up): the published commit's parent. */
+  readonly startCommit: string;
+  /** The trusted git dir (never mounted into the sandbox) that snapshots and commits live in. */
+  readonly gitDir: string;
   readonly settings: TargetSettings;
   /** False when running with LOOPWRIGHT_SANDBOX=none (no isolation). */
   readonly isolated: boolean;
@@ -61,10 +85,18 @@ export interface Sandbox {
   /** A scratch directory for this ticket outside the worktree (tool outputs, screenshots). */
   readonly scratchDir: string;
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
-  /** Starts the app from a second worktree at `baseCommit` (old code) for the proof's base run. */
-  startBaseApp(): Promise<AppHandle>;
-  /** The diff of the worktree (tracked and untracked files) against `baseCommit`. */
-  diff(): Promise<string>;
+  /**
+   * The worktree's content now, as a tree in `gitDir` (the ignore rules the commit uses) and its
+   * diff against `baseCommit`. Read through the one git runner: nothing the agent wrote runs.
+   */
+  snapshot(): Promise<Snapshot>;
+  /**
+   * A clean room on `treeish` (a tree or commit in `gitDir`); the caller closes it (teardown does
+   * too). `deps: false` skips mounting dependencies (a room only read from, by the reviewer).
+   */
+  openRoom(treeish: string, label: string, opts?: { deps?: boolean }): Promise<Room>;
+  /** Stops every process the agent may have left running (its commands and the app). */
+  stopAgent(): Promise<void>;
   /** Removes processes and (unless kept for debugging) the worktrees. Safe to call twice. */
   teardown(opts?: { keep?: boolean }): Promise<void>;
 }

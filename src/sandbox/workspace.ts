@@ -3,39 +3,16 @@
  * linked worktree per ticket. Remote branches land under `refs/remotes/origin/*` so a fetch never
  * touches the ticket branches that live in `refs/heads/*` of the mirror.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { CodedError, ErrorCode } from '../core/errors.ts';
+import { ErrorCode } from '../core/errors.ts';
+import { gitOut } from './git.ts';
 import { serialOn } from './serial.ts';
 
-const execFileP = promisify(execFile);
-
-/** Git with a clean, prompt-free environment plus any credentials the caller supplies for this call. */
-export async function git(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<string> {
-  try {
-    const { stdout } = await execFileP('git', args, {
-      cwd: opts.cwd,
-      maxBuffer: 256 * 1024 * 1024,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/root',
-        LANG: 'C.UTF-8',
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_CONFIG_NOSYSTEM: '1',
-        ...opts.env,
-      },
-    });
-    return stdout;
-  } catch (error) {
-    const e = error as Error & { stderr?: string };
-    throw new CodedError(ErrorCode.SandboxFailed, `git ${args[0]} failed: ${(e.stderr || e.message).trim().slice(0, 2000)}`, {
-      cause: error,
-      retryable: true,
-    });
-  }
+/** Git through the one runner (git.ts), with credentials the caller supplies for this call. */
+export function git(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<string> {
+  return gitOut(args, { ...opts, errorCode: ErrorCode.SandboxFailed });
 }
 
 /** The mirror directory for a repo URL or path: readable name plus a hash so two repos never collide. */
@@ -100,6 +77,11 @@ export class Mirror {
     return (await git(['--git-dir', this.dir, 'rev-parse', '--verify', `refs/remotes/origin/${branch}^{commit}`])).trim();
   }
 
+  /** The commit a local (ticket) branch points at. */
+  async commitOfBranch(branch: string): Promise<string> {
+    return (await git(['--git-dir', this.dir, 'rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
+  }
+
   async hasLocalBranch(branch: string): Promise<boolean> {
     return git(['--git-dir', this.dir, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).then(
       () => true,
@@ -154,22 +136,5 @@ export class Mirror {
       }
       await git(['--git-dir', this.dir, 'worktree', 'prune']).catch(() => undefined);
     });
-  }
-}
-
-/**
- * The diff of a worktree against a commit, tracked and untracked files, without touching the
- * worktree's own index: a copy of the index takes `add -A`.
- */
-export async function worktreeDiff(dir: string, baseCommit: string, scratch: string): Promise<string> {
-  const index = path.resolve(dir, (await git(['-C', dir, 'rev-parse', '--git-path', 'index'])).trim());
-  const tmpIndex = path.join(scratch, `diff-${process.pid}-${Date.now()}.index`);
-  try {
-    if (existsSync(index)) copyFileSync(index, tmpIndex);
-    const env = { GIT_INDEX_FILE: tmpIndex };
-    await git(['-C', dir, 'add', '-A'], { env });
-    return await git(['-C', dir, 'diff', '--cached', '--binary', baseCommit], { env });
-  } finally {
-    rmSync(tmpIndex, { force: true });
   }
 }

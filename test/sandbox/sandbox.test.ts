@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src/sandbox/index.ts';
-import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
+import type { Room, Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
 import { readState } from '../../src/sandbox/state.ts';
 import { commitFile, git, isolationSkipReason, makeWorld, testConfig } from './helpers.ts';
 
@@ -103,7 +103,7 @@ describe.skipIf(skip)('sandbox (bwrap)', () => {
     expect(fail.exitCode).toBe(3);
   });
 
-  it('restarts the app, serves the old code from the base worktree, and diffs against the base', async () => {
+  it('restarts the app, snapshots the worktree and runs the base and the snapshot in rooms the agent cannot reach', async () => {
     const server = path.join(sb.worktree, 'src', 'server.js');
     writeFileSync(server, readFileSync(server, 'utf8').replace("greeting('sandbox')", "greeting('world')"));
     writeFileSync(path.join(sb.worktree, 'NOTES.md'), 'new file\n');
@@ -111,14 +111,27 @@ describe.skipIf(skip)('sandbox (bwrap)', () => {
     expect(await fetchInside(sb, sb.app.url)).toContain('Hello, world!');
     expect((await sb.app.tail(200)).match(/loopwright: starting/g)).toHaveLength(2);
 
-    const base = await sb.startBaseApp();
-    expect(base.port).not.toBe(sb.app.port);
-    expect(await fetchInside(sb, base.url)).toContain('Hello, sandbox!');
+    const snap = await sb.snapshot();
+    expect(snap.diff).toContain("+    res.end(`<!doctype html><title>Target</title><h1>${greeting('world')}</h1>`);");
+    expect(snap.diff).toContain('+++ b/NOTES.md');
+    expect(snap.diff).not.toContain('node_modules');
 
-    const diff = await sb.diff();
-    expect(diff).toContain("+    res.end(`<!doctype html><title>Target</title><h1>${greeting('world')}</h1>`);");
-    expect(diff).toContain('+++ b/NOTES.md');
-    expect(diff).not.toContain('node_modules');
+    const base = await sb.openRoom(sb.baseCommit, 'base');
+    const head = await sb.openRoom(snap.tree, 'head');
+    try {
+      const [baseApp, headApp] = await Promise.all([base.startApp(), head.startApp()]);
+      const inRoom = async (room: Room, url: string) => (await room.exec(`curl -s --max-time 5 '${url}'`)).output;
+      expect(await inRoom(base, baseApp.url)).toContain('Hello, sandbox!');
+      expect(await inRoom(head, headApp.url)).toContain('Hello, world!');
+      expect(head.tree).toBe(snap.tree);
+      // The agent's sandbox sees neither room: not its port, not its files.
+      expect(await fetchInside(sb, baseApp.url)).not.toContain('Hello');
+      const look = await sb.exec(`ls '${base.dir}' '${head.dir}' 2>&1; echo rc=$?`);
+      expect(look.output).toMatch(/No such file or directory/);
+    } finally {
+      await base.close();
+      await head.close();
+    }
   });
 
   it('keeps a failed sandbox for debugging, and removes everything of a finished one', async () => {
