@@ -35,7 +35,12 @@ export interface ProveInput {
   ticketId: string;
   /** `$LOOPWRIGHT_HOME/evidence/<ticket id>/` */
   evidenceDir: string;
+  /** Chromium for the base runs (inside the base app's room). */
   launcher?: BrowserLauncher;
+  /** Chromium for the head runs (inside the head app's room); default `launcher`. */
+  headLauncher?: BrowserLauncher;
+  /** The trees the two apps run (recorded in the manifest). */
+  trees?: { base: string; head: string };
   /** The old app (base commit). */
   baseUrl: string;
   /** The new app (the change). */
@@ -76,6 +81,7 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
   mkdirSync(dir, { recursive: true });
   for (const name of OWN) rmSync(path.join(dir, name), { recursive: true, force: true });
   const stepsDir = path.join(dir, 'steps');
+  const headLauncher = input.headLauncher ?? input.launcher;
   const common = {
     launcher: input.launcher,
     stepsDir,
@@ -120,6 +126,7 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
   } else {
     const head1 = await runPlan(plan, {
       ...common,
+      launcher: headLauncher,
       appUrl: input.headUrl,
       label: 'head-1',
       prefix: 'head',
@@ -135,6 +142,7 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
     } else {
       const head2 = await runPlan(plan, {
         ...common,
+        launcher: headLauncher,
         appUrl: input.headUrl,
         label: 'head-2',
         prefix: 'head2',
@@ -161,6 +169,7 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
     createdAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),
     plan,
+    ...(input.trees ? { trees: input.trees } : {}),
     outcome,
     feedback,
     runs,
@@ -173,7 +182,10 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
     const routes = input.routes ?? [];
     const shotOpts = { launcher: input.launcher, allowHosts: input.allowHosts };
     const before = await screenshotRoutes(input.baseUrl, routes, path.join(dir, 'before'), shotOpts);
-    const after = await screenshotRoutes(input.headUrl, routes, path.join(dir, 'after'), shotOpts);
+    const after = await screenshotRoutes(input.headUrl, routes, path.join(dir, 'after'), {
+      ...shotOpts,
+      launcher: headLauncher,
+    });
     for (const s of [...before, ...after]) if (s.error) manifest.notes.push(`route ${s.route}: ${s.error}`);
     let gif: string | undefined;
     if (input.gif !== false && runs[1]?.video) {

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { Step } from '../browser/plan.ts';
 import type { PlanRun, ProofResult } from '../browser/types.ts';
+import type { CheckResult } from '../core/candidate.ts';
 import { redact } from '../core/redact.ts';
 import type { ReviewComment, ReviewVerdict, Ticket, Usage } from '../core/ticket.ts';
 
@@ -16,11 +17,7 @@ export interface FileChange {
   deletions: number;
 }
 
-export interface CheckResult {
-  command: string;
-  ok: boolean;
-  durationMs?: number;
-}
+export type { CheckResult } from '../core/candidate.ts';
 
 export interface PrBodyInput {
   ticket: Ticket;

@@ -5,10 +5,27 @@
  */
 import type { EvidenceRef, PullRequestRef, Ticket } from '../core/ticket.ts';
 
+/**
+ * What a forge publishes: exactly one tree (the proven, checked, reviewed one) as one commit on
+ * `parent`, written into the trusted git dir. Forges never read a worktree.
+ */
+export interface PublishChange {
+  /** The trusted git dir (the sandbox's mirror) holding `tree` and `parent`. */
+  gitDir: string;
+  tree: string;
+  /** The branch head the ticket started from (the base commit, or the PR's head for a follow-up). */
+  parent: string;
+}
+
 export interface PublishInput {
   ticket: Ticket;
-  /** The ticket's worktree, with the agent's changes not yet committed. */
-  worktree: string;
+  change: PublishChange;
+  /**
+   * The ticket attempt that publishes. The commit carries it (Loopwright-Attempt trailer), and a
+   * branch holding a later attempt of the same ticket is never overwritten: a stale attempt is
+   * refused with stale_attempt.
+   */
+  attempt: number;
   branch: string;
   baseBranch: string;
   title: string;
@@ -18,14 +35,19 @@ export interface PublishInput {
   evidence?: EvidenceRef;
 }
 
+export interface PublishResult extends PullRequestRef {
+  /** The commit now at the head of the branch (holding exactly `change.tree`). */
+  commit: string;
+}
+
 export interface Forge {
   readonly kind: 'local' | 'github';
   /** The git URL sandboxes clone from (a path for the local forge). */
   cloneUrl(): string;
   /** Extra environment for one git command against this forge (credentials), never persisted. */
   gitEnv(): Record<string, string>;
-  /** Commit, push and open or update the PR. */
-  publish(input: PublishInput): Promise<PullRequestRef>;
+  /** Commit the change, push it and open or update the PR; returns the PR and the pushed commit. */
+  publish(input: PublishInput): Promise<PublishResult>;
   /** The open PR whose head is this branch, if any. */
   findPullRequest(branch: string): Promise<PullRequestRef | undefined>;
   /** Makes evidence files reachable by PR readers; returns a URL per relative path. */

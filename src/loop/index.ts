@@ -17,6 +17,7 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import type { ProofResult } from '../browser/types.ts';
 import { browserTools, type BrowserToolContext } from '../browser/tools.ts';
 import type { Budgets } from '../config/schema.ts';
+import { attach, type Candidate } from '../core/candidate.ts';
 import { readHouseKnowledge } from '../config/target.ts';
 import { asCodedError, CodedError, ErrorCode } from '../core/errors.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
@@ -74,8 +75,13 @@ export interface LoopOutcome {
   status: 'approved' | 'rejected' | 'failed';
   title?: string;
   summary?: string;
-  /** The proof of the final diff (the last proven one, or the last attempt). */
+  /** The proof of the candidate's tree (or, without a candidate, the last attempt). */
   proof?: ProofResult;
+  /**
+   * The tree the coder finished with and what the loop established about it (proof, guardrails,
+   * review). The pipeline adds the checks and decides whether it may be published.
+   */
+  candidate?: Candidate;
   review?: Review;
   usage: Usage;
   modelMs: number;
@@ -187,10 +193,10 @@ export async function* runTicketLoop(input: TicketLoopInput): AsyncGenerator<Tic
   };
 
   const outcome = (status: LoopOutcome['status'], extra: Partial<LoopOutcome> = {}): LoopOutcome => {
-    const proof =
-      state.proofs.findLast((p) => p.result.outcome === 'proven')?.result ?? state.proofs.at(-1)?.result;
+    const proof = state.finished?.proof.result ?? state.proofs.at(-1)?.result;
     return {
       status,
+      candidate,
       title: state.finished?.title,
       summary: state.finished?.summary,
       proof,
@@ -204,15 +210,52 @@ export async function* runTicketLoop(input: TicketLoopInput): AsyncGenerator<Tic
     };
   };
 
+  /** The reviewer reads a clean checkout of the candidate's tree, never the live worktree. */
+  async function* reviewTree(
+    c: Candidate,
+    finished: NonNullable<LoopState['finished']>,
+    findings: GuardrailFinding[],
+  ): AsyncGenerator<TicketEvent, Review> {
+    const room = await input.sandbox.openRoom(c.tree, 'review', { deps: false });
+    try {
+      return yield* runReviewer({
+        model: input.reviewer,
+        request: input.request,
+        diff: c.diff,
+        proof: finished.proof.result,
+        guardrails: findings,
+        coderSummary: { title: finished.title, summary: finished.summary },
+        round: reviewRounds,
+        files: { ...ctx, root: realpathSync(room.dir) },
+        budget,
+        transcript,
+        queue,
+        signal,
+        toolTimeoutMs: input.budgets.toolTimeoutMs,
+      });
+    } finally {
+      await room.close().catch(() => undefined);
+    }
+  }
+
   let guardrailStrikes = 0;
+  let candidate: Candidate | undefined;
   try {
     yield stamp({ type: 'stage', stage: 'coding' });
     for (;;) {
       yield* runAgent(coder, () => state.finished !== undefined);
       const finished = state.finished!;
-      const diff = await input.sandbox.diff();
+      candidate = attach({ tree: finished.proof.tree, diff: finished.proof.diff }, 'proof', {
+        outcome: finished.proof.result.outcome,
+        evidence: finished.proof.result.evidence,
+      });
+      const diff = candidate.diff;
       const report = checkDiff(diff, input.sandbox.settings);
       guardrailFindings = report.findings;
+      candidate = attach(candidate, 'guardrails', {
+        ok: report.ok,
+        findings: describeFindings(report.findings),
+      });
       yield stamp({ type: 'guardrail', ok: report.ok, findings: describeFindings(report.findings) });
       if (!report.ok) {
         if (++guardrailStrikes >= 2) {
@@ -230,21 +273,8 @@ export async function* runTicketLoop(input: TicketLoopInput): AsyncGenerator<Tic
       }
       reviewRounds++;
       yield stamp({ type: 'stage', stage: 'reviewing' });
-      review = yield* runReviewer({
-        model: input.reviewer,
-        request: input.request,
-        diff,
-        proof: state.proofs.findLast((p) => p.result.outcome === 'proven')?.result,
-        guardrails: report.findings,
-        coderSummary: finished,
-        round: reviewRounds,
-        files: ctx,
-        budget,
-        transcript,
-        queue,
-        signal,
-        toolTimeoutMs: input.budgets.toolTimeoutMs,
-      });
+      review = yield* reviewTree(candidate, finished, report.findings);
+      candidate = attach(candidate, 'review', { verdict: review.verdict, comments: review.comments });
       yield stamp({
         type: 'review',
         verdict: review.verdict,

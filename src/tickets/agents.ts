@@ -9,7 +9,7 @@ import { BrowserSession } from '../browser/session.ts';
 import type { Config } from '../config/schema.ts';
 import { prove } from '../evidence/proof.ts';
 import { runTicketLoop, type ChatModel, type LoopOutcome } from '../loop/index.ts';
-import type { AppHandle } from '../sandbox/types.ts';
+import type { AppHandle, Room, Sandbox } from '../sandbox/types.ts';
 import type { LoopRunInput, LoopRunner } from './pipeline.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
 import { OpenAIChatModel } from '../loop/llm/openai.ts';
@@ -31,7 +31,7 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
   return async function* run(input: LoopRunInput): AsyncGenerator<TicketEvent, LoopOutcome> {
     const { sandbox, ticket, evidenceDir, signal } = input;
     const { config } = opts;
-    let baseApp: Promise<AppHandle> | undefined;
+    const rooms = new ProofRooms(sandbox);
     let session: Promise<BrowserSession> | undefined;
     const trajectory = path.join(evidenceDir, 'trajectory.jsonl');
     const recorded = (model: ChatModel, agent: 'coder' | 'reviewer') =>
@@ -52,16 +52,17 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
           });
           return { browser: await session };
         },
-        prove: async (plan, { signal: proofSignal }) => {
-          baseApp ??= sandbox.startBaseApp();
-          const base = await baseApp;
+        prove: async (plan, { signal: proofSignal, tree }) => {
+          const [base, head] = await Promise.all([rooms.base(), rooms.head(tree)]);
           return prove({
             plan,
             ticketId: ticket.id,
             evidenceDir,
-            launcher: sandbox.browser,
-            baseUrl: base.url,
-            headUrl: sandbox.app.url,
+            launcher: base.room.browser,
+            headLauncher: head.room.browser,
+            baseUrl: base.app.url,
+            headUrl: head.app.url,
+            trees: { base: base.room.tree, head: head.room.tree },
             routes: sandbox.settings.routes,
             allowHosts: sandbox.settings.network,
             signal: proofSignal ?? signal,
@@ -76,9 +77,65 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
       });
     } finally {
       if (session) await (await session.catch(() => undefined))?.close().catch(() => {});
-      if (baseApp) await (await baseApp.catch(() => undefined))?.stop().catch(() => {});
+      await rooms.close();
     }
   };
+}
+
+interface RunningRoom {
+  room: Room;
+  app: AppHandle;
+}
+
+/**
+ * The proof's two apps, each in a clean room: the base commit's (opened once per ticket) and the
+ * snapshotted tree's (replaced when the coder submits a plan on another tree). Neither is the
+ * agent's live app, and no agent process can reach either.
+ */
+class ProofRooms {
+  private readonly sandbox: Sandbox;
+  private baseRoom?: Promise<RunningRoom>;
+  private headRoom?: { tree: string; running: Promise<RunningRoom> };
+
+  constructor(sandbox: Sandbox) {
+    this.sandbox = sandbox;
+  }
+
+  base(): Promise<RunningRoom> {
+    this.baseRoom ??= this.open(this.sandbox.baseCommit, 'base');
+    this.baseRoom.catch(() => (this.baseRoom = undefined));
+    return this.baseRoom;
+  }
+
+  async head(tree: string): Promise<RunningRoom> {
+    if (this.headRoom?.tree !== tree) {
+      const previous = this.headRoom?.running;
+      this.headRoom = { tree, running: this.open(tree, 'head') };
+      if (previous) await closeRoom(previous);
+    }
+    const running = this.headRoom.running;
+    running.catch(() => (this.headRoom = undefined));
+    return running;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.baseRoom, this.headRoom?.running].map((r) => (r ? closeRoom(r) : undefined)));
+  }
+
+  private async open(treeish: string, label: string): Promise<RunningRoom> {
+    const room = await this.sandbox.openRoom(treeish, label);
+    try {
+      return { room, app: await room.startApp() };
+    } catch (error) {
+      await room.close().catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+async function closeRoom(running: Promise<RunningRoom>): Promise<void> {
+  const r = await running.catch(() => undefined);
+  await r?.room.close().catch(() => undefined);
 }
 
 /** The demo trajectory shipped with Loopwright. */

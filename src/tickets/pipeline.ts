@@ -1,26 +1,27 @@
 /**
  * One ticket, end to end: queued → preparing (sandbox) → coding/verifying/reviewing (the loop) →
- * publishing (guardrails and checks again, then the forge) → done. Every stage is timed and has a
- * timeout; every event lands in the timeline; whatever throws, the run settles the ticket with an
- * error code (STYLE.md 10), or hands it back for a retry when the failure may pass.
+ * publishing (guardrails and checks on the candidate tree, then the forge) → done. Every stage is
+ * timed and has a timeout; every event lands in the timeline; every write is fenced by the attempt
+ * (attempt.ts); whatever throws, the run settles the ticket with an error code (STYLE.md 10), or
+ * hands it back for a retry when the failure may pass. What is published is the candidate the
+ * publish stages cleared (publish.ts), never the live worktree.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { asCodedError, CodedError, ErrorCode } from '../core/errors.ts';
-import { stamp, type TicketEvent, type TicketEventInput } from '../core/events.ts';
+import { asCodedError, CodedError, ErrorCode, isCodedError } from '../core/errors.ts';
+import type { TicketEvent } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
-import { addUsage, isTerminal, ticketBranch, type Ticket, type TicketStatus } from '../core/ticket.ts';
-import { buildPrBody, diffStat, type CheckResult } from '../forge/body.ts';
+import { addUsage, isTerminal, ticketBranch, type Ticket } from '../core/ticket.ts';
+import { evidenceDirFor } from '../evidence/manifest.ts';
 import type { Forge } from '../forge/types.ts';
 import type { LoopOutcome } from '../loop/index.ts';
-import { checkDiff, describeFindings } from '../loop/policy/index.ts';
 import type { Sandbox, SandboxProvider } from '../sandbox/types.ts';
-import { StageClock } from './stages.ts';
+import { Attempt, type RunResult } from './attempt.ts';
+import { clear, publish } from './publish.ts';
 import type { TicketStore } from './types.ts';
-import { evidenceDirFor } from '../evidence/manifest.ts';
+
+export type { RunResult } from './attempt.ts';
 
 /** What the agents get for one ticket; the runner binds models, the prover and the browser. */
 export interface LoopRunInput {
@@ -64,14 +65,6 @@ export class RunInterrupted extends Error {
   }
 }
 
-export interface RunResult {
-  ticket: Ticket;
-  /** Set when the job should be failed so the queue retries it (with backoff). */
-  retry?: CodedError;
-  /** The run let go of the ticket without settling it (another worker holds it now). */
-  abandoned?: boolean;
-}
-
 /** Failures a later attempt may not repeat: a model 5xx after retries, an app that did not start… */
 const RETRYABLE = new Set<string>([
   ErrorCode.ModelError,
@@ -92,12 +85,16 @@ export async function runTicket(
   ticketId: string,
   opts: { signal?: AbortSignal } = {},
 ): Promise<RunResult> {
-  const { store, config } = deps;
-  const startedAt = performance.now();
+  const { store } = deps;
   const found = await store.get(ticketId);
   if (!found) throw new CodedError(ErrorCode.NotFound, `no ticket ${ticketId}`);
   if (isTerminal(found.status)) return { ticket: found };
-  let ticket: Ticket = found;
+  const started = await store.startAttempt(
+    ticketId,
+    deps.scripted !== undefined ? { scripted: deps.scripted } : undefined,
+  );
+  // Cancelled or settled between the claim and now: nothing to run.
+  if (!started) return { ticket: (await store.get(ticketId)) ?? found };
 
   const controller = new AbortController();
   const abort = (reason: unknown) => {
@@ -106,209 +103,252 @@ export async function runTicket(
   const onOuterAbort = () => abort(opts.signal?.reason ?? new RunInterrupted('shutdown'));
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal?.aborted) onOuterAbort();
-  const signal = controller.signal;
-
-  const attempt = ticket.attempts + 1;
-  const clock = new StageClock(config.stageTimeouts, attempt === 1 ? {} : ticket.timings, abort);
-  if (attempt === 1) clock.timings.queuedMs = Math.max(0, Date.now() - Date.parse(ticket.createdAt));
-  let usage = ticket.usage;
-  let modelMs = ticket.timings.modelMs ?? 0;
-  let sawUsage = false;
-  let clarifications = ticket.request.clarifications ?? [];
-  let sandbox: Sandbox | undefined;
-  let outcome: LoopOutcome | undefined;
-  const evidenceDir = evidenceDirOf(config.home, ticket.id);
-  const { branch, continueBranch } = await branchFor(store, ticket);
-
-  const append = (event: TicketEvent | TicketEventInput) =>
-    store.append(ticketId, 'at' in event ? event : stamp(event)).catch((error) => {
-      deps.log?.warn({ err: error, ticketId }, 'timeline append failed');
-    });
-  const enter = async (stage: Ticket['stage']) => {
-    clock.enter(stage);
-    ticket = await store.update(ticketId, { stage, timings: { ...clock.timings, modelMs } });
-    await append({ type: 'stage', stage });
+  const attempt = new Attempt({
+    store,
+    ticket: started,
+    config: deps.config,
+    onTimeout: abort,
+    log: deps.log,
+  });
+  const run: TicketRun = {
+    deps,
+    attempt,
+    signal: controller.signal,
+    clarifications: started.request.clarifications ?? [],
   };
+  const poll = pollCancel(run, abort);
+  try {
+    return await runAttempt(run);
+  } catch (caught) {
+    return await settleFailure(run, controller.signal.aborted ? controller.signal.reason : caught);
+  } finally {
+    clearInterval(poll);
+    attempt.clock.close();
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    await release(run);
+  }
+}
 
-  // A cancel may come from another process: notice it by polling the ticket.
+/** One attempt's shared state, passed to the small steps below. */
+interface TicketRun {
+  deps: PipelineDeps;
+  attempt: Attempt;
+  signal: AbortSignal;
+  clarifications: string[];
+  sandbox?: Sandbox;
+}
+
+/** A cancel may come from another process: notice it by polling the ticket. */
+function pollCancel(run: TicketRun, abort: (reason: unknown) => void): NodeJS.Timeout {
   const poll = setInterval(() => {
-    store
-      .get(ticketId)
+    run.deps.store
+      .get(run.attempt.id)
       .then((t) => {
         if (!t) return;
-        clarifications = t.request.clarifications ?? [];
+        run.clarifications = t.request.clarifications ?? [];
         if (t.status === 'cancelled')
           abort(new CodedError(ErrorCode.Cancelled, t.error?.message ?? 'cancelled'));
+        else if (t.run !== undefined && t.run !== run.attempt.run) abort(new RunInterrupted('lease_lost'));
       })
       .catch(() => {});
-  }, deps.pollMs ?? 1000);
+  }, run.deps.pollMs ?? 1000);
   poll.unref();
+  return poll;
+}
 
+async function runAttempt(run: TicketRun): Promise<RunResult> {
+  const { deps, attempt, signal } = run;
+  await attempt.append({ type: 'status', status: 'running' });
+  const worker = `attempt ${attempt.number} of ${deps.config.maxAttempts} on ${WORKER_ID}`;
+  await attempt.append({ type: 'log', level: 'info', text: worker });
+  if (attempt.ticket.published) return await adopt(run);
+
+  await attempt.enter('preparing');
+  const { branch, continueBranch } = await branchFor(deps.store, attempt.ticket);
+  if (attempt.number > 1) await deps.sandboxes.sweep().catch(() => undefined);
+  const sandbox = await deps.sandboxes.acquire({ ticketId: attempt.id, branch, continueBranch, signal });
+  run.sandbox = sandbox;
+  if (!sandbox.isolated)
+    await attempt.append({ type: 'log', level: 'warn', text: 'this ticket runs without sandbox isolation' });
+  signal.throwIfAborted();
+
+  await attempt.enter('coding');
+  const outcome = await driveLoop(run, sandbox);
+  signal.throwIfAborted();
+  if (outcome.status === 'failed') {
+    throw new CodedError(
+      outcome.error?.code ?? ErrorCode.Internal,
+      outcome.error?.message ?? 'the agent loop failed',
+    );
+  }
+  if (outcome.status === 'rejected' && !outcome.draft) {
+    return await attempt.settle('rejected', {
+      code: outcome.error?.code ?? ErrorCode.ReviewRejected,
+      message: outcome.error?.message ?? 'rejected',
+    });
+  }
+  await attempt.enter('publishing');
+  const { clearance } = await clear(deps, sandbox, outcome, attempt, signal);
+  if (!clearance.ok) {
+    return await attempt.settle('rejected', {
+      code: ErrorCode.GuardrailRejected,
+      message: `not published: ${clearance.reason}`,
+    });
+  }
+  signal.throwIfAborted();
+  const evidenceDir = evidenceDirOf(deps.config.home, attempt.id);
+  const pushed = await publish(deps, {
+    sandbox,
+    outcome,
+    cleared: clearance.publishable,
+    attempt,
+    branch,
+    evidenceDir,
+  });
+  await recordPublish(run, pushed, clearance.publishable.candidate.tree);
+  if (clearance.publishable.draft) {
+    return await attempt.settle('rejected', {
+      code: outcome.error?.code ?? ErrorCode.ReviewRejected,
+      message: `${outcome.error?.message ?? 'not approved'}; opened as a draft PR for a person to decide`,
+    });
+  }
+  attempt.clock.enter('done');
+  return await attempt.settle('pr_opened');
+}
+
+/** Runs the agent loop, forwarding its events to the timeline and its usage to the ticket. */
+async function driveLoop(run: TicketRun, sandbox: Sandbox): Promise<LoopOutcome> {
+  const { deps, attempt, signal } = run;
+  const evidenceDir = evidenceDirOf(deps.config.home, attempt.id);
+  const loop = deps.runLoop({
+    ticket: attempt.ticket,
+    sandbox,
+    evidenceDir,
+    signal,
+    clarifications: () => run.clarifications,
+  });
+  let sawUsage = false;
+  for (;;) {
+    const next = await loop.next();
+    if (next.done) {
+      const outcome = next.value;
+      if (!sawUsage) {
+        attempt.usage = addUsage(attempt.usage, outcome.usage);
+        attempt.modelMs += outcome.modelMs;
+      }
+      await attempt.update({ usage: attempt.usage, ...outcomeFields(outcome) });
+      return outcome;
+    }
+    await forward(run, next.value, () => (sawUsage = true));
+  }
+}
+
+async function forward(run: TicketRun, event: TicketEvent, onUsage: () => void): Promise<void> {
+  const { attempt } = run;
+  if (event.type === 'stage') {
+    if (event.stage !== attempt.clock.stage) await attempt.enter(event.stage);
+    return;
+  }
+  await attempt.append(event);
+  if (event.type !== 'usage') return;
+  onUsage();
+  attempt.usage = addUsage(attempt.usage, event.usage);
+  attempt.modelMs += event.modelMs;
+  await attempt.update({ usage: attempt.usage, timings: attempt.timings() });
+}
+
+function outcomeFields(outcome: LoopOutcome): Partial<Ticket> {
+  return {
+    ...(outcome.title ? { result: { title: outcome.title, summary: outcome.summary ?? '' } } : {}),
+    ...(outcome.proof?.evidence ? { evidence: outcome.proof.evidence } : {}),
+    ...(outcome.review
+      ? { review: { verdict: outcome.review.verdict, comments: outcome.review.comments } }
+      : {}),
+  };
+}
+
+/** The push happened: remember it (fenced), so a retry adopts this PR instead of redoing it. */
+async function recordPublish(
+  run: TicketRun,
+  pushed: { commit: string; url: string; number: number; branch: string; draft: boolean },
+  tree: string,
+): Promise<void> {
+  const { attempt, deps } = run;
+  const pr = { url: pushed.url, number: pushed.number, branch: pushed.branch, draft: pushed.draft };
+  attempt.ticket = await deps.store.recordPublished(
+    attempt.id,
+    { commit: pushed.commit, tree, branch: pushed.branch, pr },
+    { run: attempt.run },
+  );
+}
+
+/** An earlier attempt already published: settle with its PR instead of running the model again. */
+async function adopt(run: TicketRun): Promise<RunResult> {
+  const { attempt, deps } = run;
+  const published = attempt.ticket.published!;
+  const pr = attempt.ticket.pr ?? (await deps.forge.findPullRequest(published.branch));
+  await attempt.append({
+    type: 'log',
+    level: 'info',
+    text: `attempt ${published.run} already published ${published.commit.slice(0, 12)}; adopting it`,
+  });
+  if (pr && !attempt.ticket.pr) await attempt.update({ pr });
+  if (pr?.draft)
+    return await attempt.settle('rejected', {
+      code: ErrorCode.ReviewRejected,
+      message: 'opened as a draft PR for a person to decide',
+    });
+  attempt.clock.enter('done');
+  return await attempt.settle('pr_opened');
+}
+
+/** Settles (or hands back, or lets go of) the ticket after whatever ended the attempt. */
+async function settleFailure(run: TicketRun, reason: unknown): Promise<RunResult> {
+  const { attempt, deps } = run;
+  const current = async () => (await deps.store.get(attempt.id)) ?? attempt.ticket;
+  // Another attempt owns the ticket now, or it was cancelled: its writes are not ours to make.
+  if (isCodedError(reason, ErrorCode.StaleAttempt)) return { ticket: await current(), abandoned: true };
+  if (reason instanceof RunInterrupted && reason.kind === 'lease_lost') {
+    const now = await current();
+    if (now.status !== 'cancelled' || now.attempts !== attempt.number)
+      return { ticket: now, abandoned: true };
+    return { ticket: now };
+  }
   try {
-    ticket = await store.update(ticketId, {
-      status: 'running',
-      attempts: attempt,
-      error: undefined,
-      ...(deps.scripted !== undefined ? { scripted: deps.scripted } : {}),
-    });
-    // Cancelled between the claim and now: nothing to run.
-    if (ticket.status !== 'running') return { ticket };
-    await append({ type: 'status', status: 'running' });
-    await append({
-      type: 'log',
-      level: 'info',
-      text: `attempt ${attempt} of ${config.maxAttempts} on ${WORKER_ID}`,
-    });
-
-    await enter('preparing');
-    if (attempt > 1) await deps.sandboxes.sweep().catch(() => undefined);
-    sandbox = await deps.sandboxes.acquire({
-      ticketId,
-      branch,
-      continueBranch,
-      signal,
-    });
-    if (!sandbox.isolated)
-      await append({ type: 'log', level: 'warn', text: 'this ticket runs without sandbox isolation' });
-    signal.throwIfAborted();
-
-    await enter('coding');
-    const run = deps.runLoop({ ticket, sandbox, evidenceDir, signal, clarifications: () => clarifications });
-    for (;;) {
-      const next = await run.next();
-      if (next.done) {
-        outcome = next.value;
-        break;
-      }
-      const event = next.value;
-      if (event.type === 'stage') {
-        if (event.stage !== clock.stage) await enter(event.stage);
-        continue;
-      }
-      await append(event);
-      if (event.type === 'usage') {
-        sawUsage = true;
-        usage = addUsage(usage, event.usage);
-        modelMs += event.modelMs;
-        await store.update(ticketId, { usage, timings: { ...clock.timings, modelMs } });
-      }
-    }
-    if (!sawUsage) {
-      usage = addUsage(usage, outcome.usage);
-      modelMs += outcome.modelMs;
-    }
-    signal.throwIfAborted();
-    const common = {
-      usage,
-      ...(outcome.title ? { result: { title: outcome.title, summary: outcome.summary ?? '' } } : {}),
-      ...(outcome.proof?.evidence ? { evidence: outcome.proof.evidence } : {}),
-      ...(outcome.review
-        ? { review: { verdict: outcome.review.verdict, comments: outcome.review.comments } }
-        : {}),
-    };
-    ticket = await store.update(ticketId, common);
-
-    if (outcome.status === 'failed') {
-      throw new CodedError(
-        outcome.error?.code ?? ErrorCode.Internal,
-        outcome.error?.message ?? 'the agent loop failed',
-      );
-    }
-    if (outcome.status === 'rejected' && !outcome.draft) {
-      return await settle('rejected', {
-        code: outcome.error?.code ?? ErrorCode.ReviewRejected,
-        message: outcome.error?.message ?? 'rejected',
-      });
-    }
-
-    await enter('publishing');
-    const pr = await publish(deps, ticket, sandbox, outcome, evidenceDir, branch, signal, append);
-    ticket = await store.update(ticketId, { pr });
-    if (outcome.status === 'rejected') {
-      return await settle('rejected', {
-        code: outcome.error?.code ?? ErrorCode.ReviewRejected,
-        message: `${outcome.error?.message ?? 'not approved'}; opened as a draft PR for a person to decide`,
-      });
-    }
-    clock.enter('done');
-    return await settle('pr_opened');
-  } catch (caught) {
-    const reason: unknown = signal.aborted ? signal.reason : caught;
-    if (reason instanceof RunInterrupted && reason.kind === 'lease_lost') {
-      // A cancel also cancels the job, which ends the lease: that one is ours to settle.
-      const now = (await store.get(ticketId)) ?? ticket;
-      if (now.status !== 'cancelled') return { ticket: now, abandoned: true };
-      return await settle('cancelled', now.error ?? { code: ErrorCode.Cancelled, message: 'cancelled' });
-    }
     if (reason instanceof RunInterrupted) {
-      const error = new CodedError(ErrorCode.Internal, reason.message, { retryable: true });
-      return await handBack(error);
+      return await attempt.handBack(new CodedError(ErrorCode.Internal, reason.message, { retryable: true }));
     }
     const error = asCodedError(reason);
     if (error.code === ErrorCode.Cancelled) {
-      return await settle('cancelled', {
-        code: ErrorCode.Cancelled,
-        message: (await store.get(ticketId))?.error?.message ?? error.message,
-      });
+      await attempt.append({ type: 'finished', status: 'cancelled' });
+      return { ticket: await current() };
     }
     if (error.code === ErrorCode.GuardrailRejected || error.code === ErrorCode.ReviewRejected) {
-      return await settle('rejected', { code: error.code, message: redact(error.describe()) });
+      return await attempt.settle('rejected', { code: error.code, message: redact(error.describe()) });
     }
-    if ((error.retryable || RETRYABLE.has(error.code)) && attempt < config.maxAttempts)
-      return await handBack(error);
-    return await settle('failed', { code: error.code, message: redact(error.describe()) });
-  } finally {
-    clearInterval(poll);
-    clock.close();
-    opts.signal?.removeEventListener('abort', onOuterAbort);
-    if (sandbox) {
-      // Kept for debugging only when the ticket ended badly: a retried attempt needs the branch
-      // free, and a kept worktree would still hold it checked out.
-      const keep = ticket.status === 'failed' || ticket.status === 'rejected';
-      await sandbox
-        .teardown({ keep })
-        .catch((error) => deps.log?.warn({ err: error, ticketId }, 'sandbox teardown failed'));
+    if ((error.retryable || RETRYABLE.has(error.code)) && attempt.number < deps.config.maxAttempts) {
+      return await attempt.handBack(error);
     }
+    return await attempt.settle('failed', { code: error.code, message: redact(error.describe()) });
+  } catch (fenced) {
+    // The settle itself was refused: a cancel won the race, or a later attempt owns the ticket.
+    if (isCodedError(fenced, ErrorCode.StaleAttempt)) return { ticket: await current(), abandoned: true };
+    if (isCodedError(fenced, ErrorCode.Cancelled)) return { ticket: await current() };
+    throw fenced;
   }
+}
 
-  async function settle(status: TicketStatus, error?: { code: string; message: string }): Promise<RunResult> {
-    clock.close();
-    const timings = {
-      ...clock.timings,
-      modelMs,
-      totalMs: Math.max(0, Date.now() - Date.parse(ticket.createdAt)),
-    };
-    ticket = await store.update(ticketId, {
-      status,
-      ...(status === 'pr_opened' ? { stage: 'done' as const } : {}),
-      timings,
-      usage,
-      ...(error ? { error } : {}),
-    });
-    if (error) await append({ type: 'error', code: error.code, message: error.message });
-    await append({ type: 'finished', status });
-    deps.log?.info({ ticketId, status, runMs: Math.round(performance.now() - startedAt) }, 'ticket settled');
-    return { ticket };
-  }
-
-  /** Back to the queue: the job is failed and pg-boss retries it after a backoff. */
-  async function handBack(error: CodedError): Promise<RunResult> {
-    clock.close();
-    ticket = await store.update(ticketId, {
-      status: 'queued',
-      stage: 'queued',
-      timings: { ...clock.timings, modelMs },
-      usage,
-      error: { code: error.code, message: redact(error.describe()) },
-    });
-    await append({
-      type: 'log',
-      level: 'warn',
-      text: `attempt ${attempt} failed (${error.code}): ${redact(error.message)}; retrying`,
-    });
-    await append({ type: 'status', status: 'queued' });
-    return { ticket, retry: error };
-  }
+/** Tears the sandbox down; kept for debugging only when the ticket ended badly. */
+async function release(run: TicketRun): Promise<void> {
+  if (!run.sandbox) return;
+  // A retried attempt needs the branch free, and a kept worktree would still hold it checked out.
+  const status = run.attempt.ticket.status;
+  const keep = status === 'failed' || status === 'rejected';
+  await run.sandbox
+    .teardown({ keep })
+    .catch((error: unknown) =>
+      run.deps.log?.warn({ err: error, ticketId: run.attempt.id }, 'sandbox teardown failed'),
+    );
 }
 
 /**
@@ -328,89 +368,4 @@ async function branchFor(
     };
   }
   return { branch: ticketBranch(ticket.id, ticket.request.text), continueBranch: false };
-}
-
-/** Guardrails and checks again on the final diff, then commit, push and open (or update) the PR. */
-async function publish(
-  deps: PipelineDeps,
-  ticket: Ticket,
-  sandbox: Sandbox,
-  outcome: LoopOutcome,
-  evidenceDir: string,
-  branch: string,
-  signal: AbortSignal,
-  append: (e: TicketEventInput) => Promise<void>,
-) {
-  const diff = await sandbox.diff();
-  mkdirSync(evidenceDir, { recursive: true });
-  writeFileSync(path.join(evidenceDir, 'diff.patch'), redact(diff));
-  if (!diff.trim())
-    throw new CodedError(ErrorCode.GuardrailRejected, 'the change is empty: nothing to publish');
-  const report = checkDiff(diff, sandbox.settings);
-  await append({ type: 'guardrail', ok: report.ok, findings: describeFindings(report.findings) });
-  if (!report.ok) {
-    throw new CodedError(
-      ErrorCode.GuardrailRejected,
-      `guardrails refused the diff: ${describeFindings(report.findings).join('; ')}`,
-    );
-  }
-  const checks: CheckResult[] = [];
-  for (const command of sandbox.settings.checks) {
-    signal.throwIfAborted();
-    const r = await sandbox.exec(command, { timeoutMs: deps.config.budgets.toolTimeoutMs, signal });
-    checks.push({ command, ok: r.exitCode === 0 && !r.timedOut, durationMs: Math.round(r.durationMs) });
-    await append({
-      type: 'log',
-      level: r.exitCode === 0 ? 'info' : 'warn',
-      text: `check \`${command}\`: ${r.exitCode === 0 ? 'passed' : 'failed'}`,
-    });
-    if (r.exitCode !== 0 || r.timedOut) {
-      throw new CodedError(ErrorCode.GuardrailRejected, `the check \`${command}\` fails on the change`, {
-        hint: `its output ends with: ${redact(r.output.slice(-400))}`,
-      });
-    }
-  }
-  signal.throwIfAborted();
-  // A forge that hosts evidence itself (GitHub) gives each file a URL PR readers can open.
-  let evidenceUrl = (rel: string) => deps.evidenceUrl(ticket.id, rel);
-  if (deps.forge.publishEvidence && existsSync(evidenceDir)) {
-    const files = listFiles(evidenceDir);
-    const urls = await deps.forge.publishEvidence(ticket.id, evidenceDir, files);
-    evidenceUrl =
-      deps.forge.evidenceLinker?.(ticket.id, urls) ??
-      ((rel) => urls[rel] ?? deps.evidenceUrl(ticket.id, rel));
-  }
-  const title = outcome.title ?? ticket.request.text.split('\n')[0]!.slice(0, 72);
-  const body = buildPrBody({
-    ticket,
-    title,
-    summary: outcome.summary,
-    files: diffStat(diff),
-    proof: outcome.proof,
-    checks,
-    review: outcome.review,
-    usage: outcome.usage,
-    modelMs: outcome.modelMs,
-    evidenceUrl,
-    ticketUrl: deps.ticketUrl?.(ticket.id),
-    scripted: deps.scripted,
-    notes: describeFindings(report.findings),
-  });
-  return deps.forge.publish({
-    ticket,
-    worktree: sandbox.worktree,
-    branch,
-    baseBranch: sandbox.baseBranch,
-    title,
-    body,
-    draft: outcome.status !== 'approved',
-    evidence: outcome.proof?.evidence,
-  });
-}
-
-/** Paths of the files under `dir`, relative and with forward slashes. */
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
 }

@@ -18,6 +18,7 @@ import { OpenAIChatModel } from '../../src/loop/llm/openai.ts';
 import { REPLAY_MODELS, startReplayServer, type ReplayServer } from '../../src/loop/replay/server.ts';
 import type { ScriptedTurn } from '../../src/loop/replay/trajectory.ts';
 import type { ExecResult, Sandbox } from '../../src/sandbox/types.ts';
+import { dirSandboxParts } from '../helpers/dir-sandbox.ts';
 
 export const FIXTURE_FILES: Record<string, string> = {
   'AGENTS.md': '# Greeter\nPlain ES modules. Keep functions small.\n',
@@ -130,13 +131,12 @@ export function localSandbox(fx: Fixture): Sandbox {
           });
         });
       }),
-    startBaseApp: async () => {
-      throw new Error('not used');
-    },
-    diff: async () => {
-      git(fx.worktree, 'add', '-A', '-N');
-      return git(fx.worktree, 'diff', fx.baseCommit);
-    },
+    ...dirSandboxParts({
+      gitDir: path.join(fx.worktree, '.git'),
+      worktree: fx.worktree,
+      scratch: fx.scratch,
+      baseCommit: fx.baseCommit,
+    }),
     teardown: async () => undefined,
   };
 }

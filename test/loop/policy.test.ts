@@ -17,12 +17,13 @@ const write = (rel: string, text: string) => {
   mkdirSync(path.dirname(path.join(fx.worktree, rel)), { recursive: true });
   writeFileSync(path.join(fx.worktree, rel), text);
 };
-const rules = async (s = settings) => checkDiff(await localSandbox(fx).diff(), s).findings.map((f) => f.rule);
+const rules = async (s = settings) =>
+  checkDiff((await localSandbox(fx).snapshot()).diff, s).findings.map((f) => f.rule);
 
 describe('checkDiff on real git diffs', () => {
   it('passes a plain source change', async () => {
     write('src/greet.js', "export function greet(name) {\n  return 'Hello, ' + name + '!';\n}\n");
-    const report = checkDiff(await localSandbox(fx).diff(), settings);
+    const report = checkDiff((await localSandbox(fx).snapshot()).diff, settings);
     expect(report).toEqual({ ok: true, findings: [] });
   });
 
@@ -46,7 +47,7 @@ describe('checkDiff on real git diffs', () => {
       'src/config.js',
       `export const token = 'ghp_${'a1B2c3D4e5'.repeat(4)}';\nexport const apiKey = "Zx8q0Lm2Vb7Rt5Yp3Kd9Wf1Hs6Jg4Nc";\nexport const label = 'aaaaaaaaaaaaaaaaaaaaaaaa';\n`,
     );
-    const report = checkDiff(await localSandbox(fx).diff(), settings);
+    const report = checkDiff((await localSandbox(fx).snapshot()).diff, settings);
     expect(report.findings.map((f) => f.rule)).toEqual(['secret', 'secret', 'secret']);
     expect(JSON.stringify(report)).not.toContain('Zx8q0Lm2');
   });

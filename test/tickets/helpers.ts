@@ -8,10 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { readTargetSettings } from '../../src/config/target.ts';
-import { stamp, type TicketEvent } from '../../src/core/events.ts';
+import { attach } from '../../src/core/candidate.ts';
+import { stamp, type ProofOutcomeKind, type TicketEvent } from '../../src/core/events.ts';
 import type { LoopOutcome } from '../../src/loop/index.ts';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
 import type { LoopRunInput, LoopRunner } from '../../src/tickets/pipeline.ts';
+import { dirSandboxParts } from '../helpers/dir-sandbox.ts';
 import { git as sh } from '../helpers/git.ts';
 
 export function tempHome(prefix = 'lw-test-'): { home: string; cleanup(): void } {
@@ -61,6 +63,7 @@ export class DirSandboxes implements SandboxProvider {
     if (req.continueBranch) sh(worktree, 'checkout', '-q', '-b', req.branch, `origin/${req.branch}`);
     else sh(worktree, 'checkout', '-q', '-b', req.branch);
     const baseCommit = sh(worktree, 'rev-parse', 'HEAD').trim();
+    const mainCommit = sh(worktree, 'rev-parse', 'origin/main').trim();
     this.acquired.push(req.ticketId);
     const scratchDir = `${worktree}.scratch`;
     mkdirSync(scratchDir, { recursive: true });
@@ -71,7 +74,7 @@ export class DirSandboxes implements SandboxProvider {
       worktree,
       branch: req.branch,
       baseBranch: 'main',
-      baseCommit,
+      baseCommit: mainCommit,
       settings: readTargetSettings(worktree),
       isolated: false,
       app: {
@@ -108,13 +111,13 @@ export class DirSandboxes implements SandboxProvider {
           };
         }
       },
-      startBaseApp: async () => {
-        throw new Error('no app in these tests');
-      },
-      diff: async () => {
-        sh(worktree, 'add', '-A', '-N');
-        return sh(worktree, 'diff', baseCommit);
-      },
+      ...dirSandboxParts({
+        gitDir: path.join(worktree, '.git'),
+        worktree,
+        scratch: scratchDir,
+        baseCommit: mainCommit,
+        startCommit: baseCommit,
+      }),
       teardown: async (opts) => {
         tornDown.push({ ticketId: req.ticketId, keep: opts?.keep });
       },
@@ -139,6 +142,8 @@ export interface ScriptOptions {
   throwError?: unknown;
   /** Change written to the worktree. */
   file?: string;
+  /** The proof outcome attached to the candidate (default proven). */
+  proof?: ProofOutcomeKind;
 }
 
 /** A scripted loop: edits a file, goes through the stages, reports usage, returns an outcome. */
@@ -184,7 +189,13 @@ export function scriptedRunner(opts: ScriptOptions = {}): LoopRunner & { runs: s
     yield stamp({ type: 'proof', outcome: 'proven', detail: 'fails on base, passes twice' });
     yield stamp({ type: 'stage', stage: 'reviewing' });
     yield stamp({ type: 'review', verdict: 'approve', comments: [], round: 1 });
+    // What the loop hands over: the snapshot it proved, with the proof and the review attached.
+    const snap = await input.sandbox.snapshot();
+    let candidate = attach(snap, 'proof', { outcome: opts.proof ?? 'proven' });
+    candidate = attach(candidate, 'guardrails', { ok: true, findings: [] });
+    candidate = attach(candidate, 'review', { verdict: 'approve', comments: [] });
     return {
+      candidate,
       status: opts.status ?? 'approved',
       title: 'Toggle legend entries',
       summary: 'Clicking a legend entry hides its line.',

@@ -4,14 +4,28 @@ import type { ProofResult } from '../../browser/types.ts';
 import type { ReviewComment, ReviewVerdict } from '../../core/ticket.ts';
 import type { Sandbox } from '../../sandbox/types.ts';
 
-/** The proof port: runs a plan on base and head (src/evidence `prove`). */
-export type ProveFn = (plan: VerificationPlan, opts: { signal?: AbortSignal }) => Promise<ProofResult>;
+/**
+ * The proof port: runs a plan on the base commit and on a clean checkout of `tree` (src/evidence
+ * `prove` over two clean rooms), never on the live worktree.
+ */
+export type ProveFn = (
+  plan: VerificationPlan,
+  opts: { signal?: AbortSignal; tree: string },
+) => Promise<ProofResult>;
+
+/** One proof attempt and the snapshot it ran on. */
+export interface ProofAttempt {
+  tree: string;
+  diff: string;
+  result: ProofResult;
+}
 
 /** Mutable per-ticket state the ending tools read and write. */
 export interface LoopState {
-  /** Every proof attempt, with the hash of the diff it was run on. */
-  proofs: { diffHash: string; result: ProofResult }[];
-  finished?: { title: string; summary: string };
+  /** Every proof attempt, with the tree it was run on. */
+  proofs: ProofAttempt[];
+  /** Set by a successful `finish`: the proven snapshot the coder handed over. */
+  finished?: { title: string; summary: string; proof: ProofAttempt };
   review?: { verdict: ReviewVerdict; comments: ReviewComment[] };
 }
 

@@ -1,12 +1,13 @@
-/** The ending tools: submit_verification runs the proof, finish ends the run once the diff is proven. */
-import { createHash } from 'node:crypto';
+/**
+ * The ending tools. submit_verification snapshots the worktree into a tree and proves that tree
+ * (clean checkouts, never the live worktree); finish snapshots again and ends the run only when
+ * the snapshot is a tree that was proven, which it hands over as the candidate.
+ */
 import { z } from 'zod';
 import { planSchema } from '../../browser/plan.ts';
 import type { ProofResult } from '../../browser/types.ts';
 import { defineTool, ResponseBuilder, toolError } from '../../core/tool.ts';
 import type { LoopToolContext } from './context.ts';
-
-export const hashDiff = (diff: string): string => createHash('sha256').update(diff).digest('hex');
 
 export const submitVerification = defineTool({
   name: 'submit_verification',
@@ -18,16 +19,16 @@ export const submitVerification = defineTool({
   kind: 'assert',
   input: z.object({ plan: planSchema }),
   async run(ctx: LoopToolContext, input) {
-    const diff = await ctx.sandbox.diff();
-    if (!diff.trim()) return toolError('There are no changes to verify yet. Change the code first.');
+    const snap = await ctx.sandbox.snapshot();
+    if (!snap.diff.trim()) return toolError('There are no changes to verify yet. Change the code first.');
     ctx.onVerifying(true);
     let result: ProofResult;
     try {
-      result = await ctx.prove(input.plan, { signal: ctx.signal });
+      result = await ctx.prove(input.plan, { signal: ctx.signal, tree: snap.tree });
     } finally {
       ctx.onVerifying(false);
     }
-    ctx.state.proofs.push({ diffHash: hashDiff(diff), result });
+    ctx.state.proofs.push({ tree: snap.tree, diff: snap.diff, result });
     const b = new ResponseBuilder();
     const headline = `Proof outcome: ${result.outcome}. ${result.feedback}`;
     if (result.outcome === 'proven') b.addResult(`${headline}\nNow call finish with a title and summary.`);
@@ -49,23 +50,23 @@ export const finish = defineTool({
   kind: 'assert',
   input: z.object({ title: z.string().min(3).max(120), summary: z.string().min(1).max(4000) }),
   async run(ctx: LoopToolContext, input) {
-    const diff = await ctx.sandbox.diff();
-    if (!diff.trim())
+    const snap = await ctx.sandbox.snapshot();
+    if (!snap.diff.trim())
       return toolError('finish refused: there are no changes. Make the change the request asks for first.');
-    const hash = hashDiff(diff);
-    const proof = ctx.state.proofs.findLast((p) => p.diffHash === hash);
-    if (!proof || proof.result.outcome !== 'proven') {
-      const last = ctx.state.proofs.at(-1);
+    // The newest attempt only: the evidence files on disk are that attempt's.
+    const proof = ctx.state.proofs.at(-1);
+    if (!proof || proof.tree !== snap.tree || proof.result.outcome !== 'proven') {
+      const last = proof;
       const why = !last
         ? 'no verification plan was submitted'
-        : last.diffHash !== hash
+        : last.tree !== snap.tree
           ? 'the code changed after the last proof'
           : `the last proof was ${last.result.outcome}`;
       return toolError(
         `finish refused: ${why}. Call submit_verification with a plan that proves the current code, then finish.`,
       );
     }
-    ctx.state.finished = { title: input.title, summary: input.summary };
+    ctx.state.finished = { title: input.title, summary: input.summary, proof };
     return new ResponseBuilder().addResult('Finished. Your change goes to review.').build();
   },
 });

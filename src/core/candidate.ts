@@ -1,0 +1,93 @@
+/**
+ * The candidate: one snapshotted tree of the agent's worktree and what each stage established
+ * about exactly that tree (STYLE.md 15). It flows snapshot → prove → guardrails → review → checks
+ * → publish; every stage takes a candidate and returns it with its result attached, stamped with
+ * the tree it was computed on. A result stamped with another tree does not count.
+ *
+ * `publishable` is the only way to a `Publishable`, and a forge publishes only a `Publishable`:
+ * "what is published is what was proven, checked and reviewed" is a property of the types, not a
+ * check remembered in one place.
+ */
+import type { ProofOutcomeKind } from './events.ts';
+import type { EvidenceRef, ReviewComment, ReviewVerdict } from './ticket.ts';
+
+export interface CheckResult {
+  command: string;
+  ok: boolean;
+  durationMs?: number;
+}
+
+export interface Candidate {
+  /** The tree id in the sandbox's trusted git dir. */
+  readonly tree: string;
+  /** The diff of `tree` against the base commit: what the guardrails and the reviewer judge. */
+  readonly diff: string;
+  readonly proof?: {
+    readonly tree: string;
+    readonly outcome: ProofOutcomeKind;
+    readonly evidence?: EvidenceRef;
+  };
+  readonly guardrails?: { readonly tree: string; readonly ok: boolean; readonly findings: string[] };
+  readonly review?: {
+    readonly tree: string;
+    readonly verdict: ReviewVerdict;
+    readonly comments: ReviewComment[];
+  };
+  readonly checks?: { readonly tree: string; readonly ok: boolean; readonly results: CheckResult[] };
+}
+
+type Attachment = 'proof' | 'guardrails' | 'review' | 'checks';
+
+/** The candidate with one more result, stamped with the candidate's tree. */
+export function attach<K extends Attachment>(
+  c: Candidate,
+  key: K,
+  value: Omit<NonNullable<Candidate[K]>, 'tree'>,
+): Candidate {
+  return { ...c, [key]: { ...value, tree: c.tree } };
+}
+
+/** A candidate cleared for publishing: a ready PR, or a draft for a person to decide. */
+export interface Publishable {
+  readonly candidate: Candidate;
+  readonly draft: boolean;
+  /** Why it is a draft (empty for a ready PR). */
+  readonly reasons: string[];
+}
+
+export type Clearance = { ok: true; publishable: Publishable } | { ok: false; reason: string };
+
+/**
+ * Decides whether a candidate may be published. Ready only when this tree failed on base and passed
+ * twice on head, passed the guardrails and the checks, and was approved. A proven, guarded and
+ * checked tree that the reviewer did not approve in the rounds allowed (`allowDraft`) becomes a
+ * draft. Anything else is refused with the reason.
+ */
+export function publishable(c: Candidate, opts: { allowDraft?: boolean } = {}): Clearance {
+  const own = <T extends { tree: string }>(r: T | undefined): T | undefined =>
+    r?.tree === c.tree ? r : undefined;
+  const proof = own(c.proof);
+  if (!proof) return { ok: false, reason: 'this tree was never proven (no verification plan ran on it)' };
+  if (proof.outcome !== 'proven')
+    return { ok: false, reason: `this tree's proof was ${proof.outcome}, not proven` };
+  const guard = own(c.guardrails);
+  if (!guard) return { ok: false, reason: 'the guardrails never checked this tree' };
+  if (!guard.ok) return { ok: false, reason: `guardrails refused the diff: ${guard.findings.join('; ')}` };
+  const checks = own(c.checks);
+  if (!checks) return { ok: false, reason: 'the checks never ran on this tree' };
+  if (!checks.ok) {
+    const failed = checks.results.filter((r) => !r.ok).map((r) => `\`${r.command}\``);
+    return { ok: false, reason: `the checks fail on this tree: ${failed.join(', ')}` };
+  }
+  const review = own(c.review);
+  if (!review) return { ok: false, reason: 'no reviewer approved this tree' };
+  if (review.verdict === 'approve')
+    return { ok: true, publishable: { candidate: c, draft: false, reasons: [] } };
+  if (review.verdict === 'request_changes' && opts.allowDraft) {
+    return {
+      ok: true,
+      publishable: { candidate: c, draft: true, reasons: ['the reviewer still requested changes'] },
+    };
+  }
+  return { ok: false, reason: `the reviewer's verdict on this tree was ${review.verdict}` };
+}

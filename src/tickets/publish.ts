@@ -1,0 +1,159 @@
+/**
+ * The stages after the agents: the pipeline, not the loop, decides what is publishable. Each stage
+ * takes the candidate and returns it with one more result attached:
+ *
+ *   guard   — the guardrails again, on the diff recomputed from the trusted git dir;
+ *   check   — `checks` on a fresh clean checkout of the tree, after every agent process stopped;
+ *   clear   — `publishable()`: proven, guarded, checked and approved, or the reason it is not;
+ *   publish — a commit of exactly that tree, pushed and opened as a PR.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  attach,
+  publishable,
+  type Candidate,
+  type CheckResult,
+  type Clearance,
+  type Publishable,
+} from '../core/candidate.ts';
+import { redact } from '../core/redact.ts';
+import { sealManifest } from '../evidence/manifest.ts';
+import { buildPrBody, diffStat } from '../forge/body.ts';
+import type { PublishResult } from '../forge/types.ts';
+import type { LoopOutcome } from '../loop/index.ts';
+import { checkDiff, describeFindings } from '../loop/policy/index.ts';
+import { diffTrees } from '../sandbox/tree.ts';
+import type { Sandbox } from '../sandbox/types.ts';
+import type { Attempt } from './attempt.ts';
+import type { PipelineDeps } from './pipeline.ts';
+
+/** The guardrails on the tree's diff as the trusted git dir computes it (not as the loop reported it). */
+export async function guard(sandbox: Sandbox, c: Candidate, attempt: Attempt): Promise<Candidate> {
+  const diff = await diffTrees(sandbox.gitDir, sandbox.baseCommit, c.tree);
+  const report = checkDiff(diff, sandbox.settings);
+  const findings = describeFindings(report.findings);
+  await attempt.append({ type: 'guardrail', ok: report.ok, findings });
+  return attach({ ...c, diff }, 'guardrails', { ok: report.ok && diff.trim() !== '', findings });
+}
+
+/**
+ * `.loopwright.yml` `checks` on a fresh clean checkout of the tree, in a room of its own, after
+ * the agent's app and every process it left are stopped. The first failing check ends the stage.
+ */
+export async function check(
+  sandbox: Sandbox,
+  c: Candidate,
+  opts: { signal: AbortSignal; timeoutMs: number; attempt: Attempt },
+): Promise<Candidate> {
+  await sandbox.stopAgent();
+  const results: CheckResult[] = [];
+  const commands = sandbox.settings.checks;
+  if (commands.length > 0) {
+    const room = await sandbox.openRoom(c.tree, 'checks');
+    try {
+      for (const command of commands) {
+        opts.signal.throwIfAborted();
+        const r = await room.exec(command, { timeoutMs: opts.timeoutMs, signal: opts.signal });
+        const ok = r.exitCode === 0 && !r.timedOut;
+        results.push({ command, ok, durationMs: Math.round(r.durationMs) });
+        const tail = ok ? '' : `; its output ends with: ${redact(r.output.slice(-400))}`;
+        await opts.attempt.append({
+          type: 'log',
+          level: ok ? 'info' : 'warn',
+          text: `check \`${command}\`: ${ok ? 'passed' : 'failed'}${tail}`,
+        });
+        if (!ok) break;
+      }
+    } finally {
+      await room.close().catch(() => undefined);
+    }
+  }
+  return attach(c, 'checks', { ok: results.every((r) => r.ok), results });
+}
+
+/** Whether the loop's candidate may be published: guard, check, then `publishable`. */
+export async function clear(
+  deps: PipelineDeps,
+  sandbox: Sandbox,
+  outcome: LoopOutcome,
+  attempt: Attempt,
+  signal: AbortSignal,
+): Promise<{ candidate?: Candidate; clearance: Clearance }> {
+  if (!outcome.candidate) {
+    return {
+      clearance: {
+        ok: false,
+        reason: outcome.error?.message ?? 'the agent finished without a proven change',
+      },
+    };
+  }
+  let c = await guard(sandbox, outcome.candidate, attempt);
+  if (c.guardrails?.ok)
+    c = await check(sandbox, c, { signal, timeoutMs: deps.config.budgets.toolTimeoutMs, attempt });
+  return { candidate: c, clearance: publishable(c, { allowDraft: outcome.draft === true }) };
+}
+
+/** Evidence sealed and published, then one commit of exactly the cleared tree, pushed, as a PR. */
+export async function publish(
+  deps: PipelineDeps,
+  input: {
+    sandbox: Sandbox;
+    outcome: LoopOutcome;
+    cleared: Publishable;
+    attempt: Attempt;
+    branch: string;
+    evidenceDir: string;
+  },
+): Promise<PublishResult> {
+  const { sandbox, outcome, cleared, attempt, evidenceDir } = input;
+  const ticket = attempt.ticket;
+  const c = cleared.candidate;
+  mkdirSync(evidenceDir, { recursive: true });
+  writeFileSync(path.join(evidenceDir, 'diff.patch'), redact(c.diff));
+  if (existsSync(path.join(evidenceDir, 'manifest.json'))) sealManifest(evidenceDir, ticket.id);
+  // A forge that hosts evidence itself (GitHub) gives each file a URL PR readers can open.
+  let evidenceUrl = (rel: string) => deps.evidenceUrl(ticket.id, rel);
+  if (deps.forge.publishEvidence && existsSync(evidenceDir)) {
+    const urls = await deps.forge.publishEvidence(ticket.id, evidenceDir, listFiles(evidenceDir));
+    evidenceUrl =
+      deps.forge.evidenceLinker?.(ticket.id, urls) ??
+      ((rel) => urls[rel] ?? deps.evidenceUrl(ticket.id, rel));
+  }
+  const title = outcome.title ?? ticket.request.text.split('\n')[0]!.slice(0, 72);
+  const body = buildPrBody({
+    ticket,
+    title,
+    summary: outcome.summary,
+    files: diffStat(c.diff),
+    proof: outcome.proof,
+    checks: c.checks?.results ?? [],
+    review: outcome.review,
+    usage: outcome.usage,
+    modelMs: outcome.modelMs,
+    evidenceUrl,
+    ticketUrl: deps.ticketUrl?.(ticket.id),
+    scripted: deps.scripted,
+    notes: c.guardrails?.findings ?? [],
+  });
+  // Still this attempt's ticket right before the push (the forge refuses a later attempt's branch too).
+  await attempt.update({ stage: 'publishing' });
+  return deps.forge.publish({
+    ticket,
+    change: { gitDir: sandbox.gitDir, tree: c.tree, parent: sandbox.startCommit },
+    attempt: attempt.run,
+    branch: input.branch,
+    baseBranch: sandbox.baseBranch,
+    title,
+    body,
+    draft: cleared.draft,
+    evidence: outcome.proof?.evidence,
+  });
+}
+
+/** Paths of the files under `dir`, relative and with forward slashes. */
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+}
