@@ -21,6 +21,7 @@ export const ErrorCode = {
   SlackError: 'slack_error',
   StageTimeout: 'stage_timeout',
   Cancelled: 'cancelled',
+  StaleAttempt: 'stale_attempt',
   NotFound: 'not_found',
   BadRequest: 'bad_request',
   Internal: 'internal',

@@ -47,6 +47,15 @@ export interface PullRequestRef {
   draft: boolean;
 }
 
+/** A push that happened: the commit and tree on the branch, and the attempt (`run`) that made it. */
+export interface PublishRecord {
+  commit: string;
+  tree: string;
+  branch: string;
+  run: number;
+  at: string;
+}
+
 export type RunVerdict = 'passed' | 'failed';
 
 export interface EvidenceRef {
@@ -97,7 +106,16 @@ export interface Ticket {
   error?: { code: string; message: string };
   /** Title and summary the coder gave at `finish`. */
   result?: { title: string; summary: string };
+  /** Attempts started in the current budget (config.maxAttempts); a manual retry resets it to 0. */
   attempts: number;
+  /**
+   * The number of the newest attempt over the ticket's whole life, never reset: the fencing token
+   * an attempt's writes carry, so the store refuses the writes of an attempt that was superseded
+   * (its lease went to another worker, or a person retried the ticket). Every store sets it.
+   */
+  run?: number;
+  /** What an attempt pushed; a later attempt adopts it instead of making another change. */
+  published?: PublishRecord;
   /** True when the model was the scripted replay, so every page can say so. */
   scripted?: boolean;
   createdAt: string;

@@ -60,6 +60,15 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
       CREATE UNIQUE INDEX pull_requests_open_branch ON pull_requests (repo, branch) WHERE state = 'open';
     `,
   },
+  {
+    id: 2,
+    name: 'attempt fencing token and publish record',
+    sql: `
+      ALTER TABLE tickets ADD COLUMN run integer NOT NULL DEFAULT 0;
+      ALTER TABLE tickets ADD COLUMN published jsonb;
+      UPDATE tickets SET run = attempts;
+    `,
+  },
 ];
 
 /** Applies pending migrations under an advisory lock, so concurrent processes migrate once. */

@@ -10,72 +10,11 @@ import { emptyUsage, isTerminal, type Ticket, type TicketStatus } from '../core/
 import type { Db, Queryable } from './db.ts';
 import { newTicketId } from './ids.ts';
 import type { TicketQueue } from './queue.ts';
+import { notFound, patchSets, refusal, rowToTicket, type TicketRow } from './rows.ts';
 import type { ListOptions, SubmitInput, SubmitResult, TicketStore, TimelineEntry } from './types.ts';
 
 const CHANNEL = 'loopwright_changes';
 const ALL_STATUSES: TicketStatus[] = ['queued', 'running', 'pr_opened', 'failed', 'rejected', 'cancelled'];
-
-interface TicketRow {
-  id: string;
-  status: TicketStatus;
-  stage: Ticket['stage'];
-  target: string;
-  priority: number;
-  job_id: string | null;
-  attempts: number;
-  scripted: boolean | null;
-  request: Ticket['request'];
-  pr: Ticket['pr'] | null;
-  evidence: Ticket['evidence'] | null;
-  review: Ticket['review'] | null;
-  result: Ticket['result'] | null;
-  usage: Ticket['usage'];
-  timings: Ticket['timings'];
-  error: Ticket['error'] | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
-
-const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
-
-export function rowToTicket(r: TicketRow): Ticket {
-  const t: Ticket = {
-    id: r.id,
-    status: r.status,
-    stage: r.stage,
-    target: r.target,
-    request: r.request,
-    usage: r.usage,
-    timings: r.timings,
-    attempts: Number(r.attempts),
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
-  };
-  if (r.pr) t.pr = r.pr;
-  if (r.evidence) t.evidence = r.evidence;
-  if (r.review) t.review = r.review;
-  if (r.result) t.result = r.result;
-  if (r.error) t.error = r.error;
-  if (r.scripted !== null) t.scripted = r.scripted;
-  return t;
-}
-
-/** Columns a patch may set; JSON columns are written whole. */
-const PATCH_COLUMNS: Record<string, { column: string; json: boolean }> = {
-  status: { column: 'status', json: false },
-  stage: { column: 'stage', json: false },
-  target: { column: 'target', json: false },
-  attempts: { column: 'attempts', json: false },
-  scripted: { column: 'scripted', json: false },
-  request: { column: 'request', json: true },
-  pr: { column: 'pr', json: true },
-  evidence: { column: 'evidence', json: true },
-  review: { column: 'review', json: true },
-  result: { column: 'result', json: true },
-  usage: { column: 'usage', json: true },
-  timings: { column: 'timings', json: true },
-  error: { column: 'error', json: true },
-};
 
 export interface StoreOptions {
   /** Without a queue, submitted tickets are stored but no job is enqueued (read-only tools, tests). */
@@ -131,40 +70,52 @@ export function createTicketStore(db: Db, opts: StoreOptions = {}): SqlTicketSto
 
   const mustGet = async (q: Queryable, id: string, lock = false) => {
     const t = await getOn(q, id, lock);
-    if (!t)
-      throw new CodedError(ErrorCode.NotFound, `no ticket ${id}`, {
-        hint: 'list tickets with `loopwright status`',
-      });
+    if (!t) throw notFound(id);
     return t;
   };
 
-  const updateOn = async (q: Queryable, id: string, patch: Record<string, unknown>) => {
-    const sets: string[] = [];
+  /**
+   * With `run`, the write is fenced to that attempt in the statement itself: it applies only while
+   * the attempt is the newest and the ticket is live, so nothing can slip in between a check and it.
+   */
+  const updateOn = async (q: Queryable, id: string, patch: Record<string, unknown>, run?: number) => {
     const params: unknown[] = [id];
-    for (const [key, value] of Object.entries(patch)) {
-      const col = PATCH_COLUMNS[key];
-      if (!col) continue;
-      params.push(value === undefined ? null : col.json ? JSON.stringify(value) : value);
-      sets.push(`${col.column} = $${params.length}${col.json ? '::jsonb' : ''}`);
+    const sets = patchSets(patch, params);
+    let guard = '';
+    if (run !== undefined) {
+      params.push(run);
+      guard = ` AND run = $${params.length} AND status IN ('queued', 'running')`;
+    } else if (patch.status === 'running') {
+      // Moving to `running` never revives a ticket that was cancelled (or settled) meanwhile.
+      guard = ` AND status IN ('queued', 'running')`;
     }
-    sets.push('updated_at = now()');
-    // Moving to `running` never revives a ticket that was cancelled (or settled) meanwhile.
-    const guard = patch.status === 'running' ? ` AND status IN ('queued', 'running')` : '';
     const { rows } = await q.query<TicketRow>(
       `UPDATE tickets SET ${sets.join(', ')} WHERE id = $1${guard} RETURNING *`,
       params,
     );
-    if (!rows[0] && guard) return mustGet(q, id);
-    if (!rows[0]) throw new CodedError(ErrorCode.NotFound, `no ticket ${id}`);
-    return rowToTicket(rows[0]);
+    if (rows[0]) return rowToTicket(rows[0]);
+    if (run !== undefined) throw await refusal(q, id, run);
+    if (guard) return mustGet(q, id);
+    throw notFound(id);
   };
 
-  const appendOn = async (q: Queryable, id: string, event: TicketEvent) => {
+  /** With `run`, the row lock waits out a concurrent startAttempt, so a superseded event never lands. */
+  const appendOn = async (q: Queryable, id: string, event: TicketEvent, run?: number) => {
+    if (run === undefined) {
+      const { rows } = await q.query<{ seq: string | number }>(
+        'INSERT INTO ticket_events (ticket_id, type, event) VALUES ($1, $2, $3::jsonb) RETURNING seq',
+        [id, event.type, JSON.stringify(event)],
+      );
+      return Number(rows[0]?.seq);
+    }
     const { rows } = await q.query<{ seq: string | number }>(
-      'INSERT INTO ticket_events (ticket_id, type, event) VALUES ($1, $2, $3::jsonb) RETURNING seq',
-      [id, event.type, JSON.stringify(event)],
+      `INSERT INTO ticket_events (ticket_id, type, event)
+       SELECT $1, $2, $3::jsonb WHERE EXISTS (SELECT 1 FROM tickets WHERE id = $1 AND run = $4 FOR SHARE)
+       RETURNING seq`,
+      [id, event.type, JSON.stringify(event), run],
     );
-    return Number(rows[0]?.seq);
+    if (!rows[0]) throw await refusal(q, id, run);
+    return Number(rows[0].seq);
   };
 
   const enqueue = async (tx: Queryable, id: string, priority: number) => {
@@ -244,14 +195,49 @@ export function createTicketStore(db: Db, opts: StoreOptions = {}): SqlTicketSto
       return rows[0] ? Number(rows[0].pos) : undefined;
     },
 
-    async update(id, patch) {
-      const ticket = await updateOn(db, id, patch as Record<string, unknown>);
+    async startAttempt(id, extra = {}) {
+      const params: unknown[] = [id];
+      const scripted = extra.scripted === undefined ? '' : `, scripted = $${params.push(extra.scripted)}`;
+      const { rows } = await db.query<TicketRow>(
+        `UPDATE tickets SET attempts = attempts + 1, run = run + 1, status = 'running', error = NULL,
+           updated_at = now()${scripted}
+         WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
+        params,
+      );
+      if (!rows[0]) {
+        await mustGet(db, id);
+        return undefined;
+      }
+      const ticket = rowToTicket(rows[0]);
       await changed(ticket);
       return ticket;
     },
 
-    async append(id, event) {
-      const seq = await appendOn(db, id, event);
+    async update(id, patch, fence = {}) {
+      const ticket = await updateOn(db, id, patch as Record<string, unknown>, fence.run);
+      await changed(ticket);
+      return ticket;
+    },
+
+    async recordPublished(id, published, fence) {
+      const { pr, ...push } = published;
+      const record = { ...push, run: fence.run, at: new Date().toISOString() };
+      const params: unknown[] = [id, fence.run, JSON.stringify(record)];
+      const setPr = pr ? `, pr = $${params.push(JSON.stringify(pr))}::jsonb` : '';
+      // Fenced on the attempt only: a push that landed after a cancel is still a fact to record.
+      const { rows } = await db.query<TicketRow>(
+        `UPDATE tickets SET published = $3::jsonb${setPr}, updated_at = now()
+         WHERE id = $1 AND run = $2 RETURNING *`,
+        params,
+      );
+      if (!rows[0]) throw await refusal(db, id, fence.run);
+      const ticket = rowToTicket(rows[0]);
+      await changed(ticket);
+      return ticket;
+    },
+
+    async append(id, event, fence = {}) {
+      const seq = await appendOn(db, id, event, fence.run);
       const ticket = listeners.size > 0 || db.kind === 'postgres' ? await getOn(db, id) : undefined;
       if (ticket) await changed(ticket, event, seq);
     },
@@ -319,7 +305,16 @@ export function createTicketStore(db: Db, opts: StoreOptions = {}): SqlTicketSto
         const { rows } = await tx.query<{ priority: number }>('SELECT priority FROM tickets WHERE id = $1', [
           id,
         ]);
-        const updated = await updateOn(tx, id, { status: 'queued', stage: 'queued', error: undefined });
+        // The attempts before the retry are stale from now on, even before the next one starts. A
+        // refused change is not adopted by the next attempt; any other push is (it happened).
+        const forget = t.status === 'rejected' ? ', published = NULL' : '';
+        await tx.query(`UPDATE tickets SET run = run + 1${forget} WHERE id = $1`, [id]);
+        const updated = await updateOn(tx, id, {
+          status: 'queued',
+          stage: 'queued',
+          error: undefined,
+          attempts: 0,
+        });
         await enqueue(tx, id, Number(rows[0]?.priority ?? 100));
         return updated;
       });

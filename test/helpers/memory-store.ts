@@ -2,12 +2,16 @@
  * An in-memory TicketStore for tests that need no database: thousands of tickets, fine control over
  * timing, or a ticket driven through its statuses the way the worker would. Follows the port's
  * contract: submit is idempotent on sourceKey, queue positions honour priority, every update and
- * append fans out to subscribers.
+ * append fans out to subscribers, and writes fenced to an attempt are refused the way the SQL store
+ * refuses them.
  */
+import { CodedError, ErrorCode } from '../../src/core/errors.ts';
 import { stamp, type TicketEvent } from '../../src/core/events.ts';
 import { emptyUsage, isTerminal, type Ticket, type TicketStatus } from '../../src/core/ticket.ts';
 import type {
+  AttemptFence,
   ListOptions,
+  PublishRecordInput,
   SubmitInput,
   SubmitResult,
   TicketStore,
@@ -45,6 +49,7 @@ export class MemoryTicketStore implements TicketStore {
       usage: emptyUsage(),
       timings: {},
       attempts: 0,
+      run: 0,
       createdAt: now,
       updatedAt: now,
     };
@@ -90,15 +95,51 @@ export class MemoryTicketStore implements TicketStore {
     return i < 0 ? undefined : i + 1;
   }
 
-  async update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>): Promise<Ticket> {
+  async startAttempt(id: string, extra: { scripted?: boolean } = {}): Promise<Ticket | undefined> {
     await this.pause();
-    const next = this.patch(id, patch);
+    const t = this.must(id);
+    if (t.status !== 'queued' && t.status !== 'running') return undefined;
+    const next = this.patch(id, {
+      status: 'running',
+      attempts: t.attempts + 1,
+      run: (t.run ?? 0) + 1,
+      error: undefined,
+      ...(extra.scripted !== undefined ? { scripted: extra.scripted } : {}),
+    });
     this.emit(next);
     return structuredClone(next);
   }
 
-  async append(id: string, event: TicketEvent): Promise<void> {
+  async update(
+    id: string,
+    patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>,
+    fence: AttemptFence = {},
+  ): Promise<Ticket> {
+    await this.pause();
     const t = this.must(id);
+    if (fence.run !== undefined && (t.run !== fence.run || isTerminal(t.status)))
+      throw this.refusal(t, fence.run);
+    if (fence.run === undefined && patch.status === 'running' && isTerminal(t.status))
+      return structuredClone(t);
+    const { run: _run, published: _published, ...rest } = patch;
+    const next = this.patch(id, rest);
+    this.emit(next);
+    return structuredClone(next);
+  }
+
+  async recordPublished(id: string, published: PublishRecordInput, fence: { run: number }): Promise<Ticket> {
+    const t = this.must(id);
+    if (t.run !== fence.run) throw this.refusal(t, fence.run);
+    const { pr, ...push } = published;
+    const record = { ...push, run: fence.run, at: new Date().toISOString() };
+    const next = this.patch(id, { published: record, ...(pr ? { pr } : {}) });
+    this.emit(next);
+    return structuredClone(next);
+  }
+
+  async append(id: string, event: TicketEvent, fence: AttemptFence = {}): Promise<void> {
+    const t = this.must(id);
+    if (fence.run !== undefined && t.run !== fence.run) throw this.refusal(t, fence.run);
     this.entries.push({ seq: this.entries.length + 1, ticketId: id, event });
     this.emit(t, event);
   }
@@ -134,7 +175,22 @@ export class MemoryTicketStore implements TicketStore {
 
   async retry(id: string): Promise<Ticket> {
     const t = this.must(id);
-    return this.update(id, { status: 'queued', stage: 'queued', error: undefined, attempts: t.attempts + 1 });
+    if (!isTerminal(t.status) || t.status === 'pr_opened') {
+      throw new CodedError(
+        ErrorCode.BadRequest,
+        `ticket ${id} is ${t.status}; only failed, rejected or cancelled tickets can be retried`,
+      );
+    }
+    const next = this.patch(id, {
+      status: 'queued',
+      stage: 'queued',
+      error: undefined,
+      attempts: 0,
+      run: (t.run ?? 0) + 1,
+      ...(t.status === 'rejected' ? { published: undefined } : {}),
+    });
+    this.emit(next);
+    return structuredClone(next);
   }
 
   async counts(): Promise<Record<TicketStatus, number>> {
@@ -183,8 +239,17 @@ export class MemoryTicketStore implements TicketStore {
 
   private must(id: string): Ticket {
     const t = this.tickets.get(id);
-    if (!t) throw new Error(`no ticket ${id}`);
+    if (!t) throw new CodedError(ErrorCode.NotFound, `no ticket ${id}`);
     return t;
+  }
+
+  /** The SQL store's refusal of a write fenced to attempt `run` (src/tickets/rows.ts). */
+  private refusal(t: Ticket, run: number): CodedError {
+    if (t.run !== run)
+      return new CodedError(ErrorCode.StaleAttempt, `attempt ${run} of ticket ${t.id} was superseded`);
+    if (t.status === 'cancelled')
+      return new CodedError(ErrorCode.Cancelled, `ticket ${t.id} was cancelled; the write was refused`);
+    return new CodedError(ErrorCode.StaleAttempt, `ticket ${t.id} is already ${t.status}`);
   }
 
   private emit(ticket: Ticket, event?: TicketEvent): void {
