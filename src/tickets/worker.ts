@@ -4,7 +4,7 @@
  * crashed worker left behind at start, and stops gracefully: no new claims, running tickets get a
  * grace period, then are handed back to the queue.
  */
-import { asCodedError, ErrorCode } from '../core/errors.ts';
+import { asCodedError, ErrorCode, isCodedError } from '../core/errors.ts';
 import { stamp } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
@@ -93,11 +93,21 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       }
       opts.onSettled?.(result);
     } catch (caught) {
-      // The store itself failed (database gone): fail the job so the queue retries it later.
-      const error = asCodedError(caught);
-      log?.error({ err: error, ticketId: job.ticketId }, 'ticket run broke');
-      await queue.fail(job, { code: error.code, message: redact(error.message) }).catch(() => false);
-      if (error.code === ErrorCode.NotFound) await queue.complete(job).catch(() => false);
+      if (isCodedError(caught, ErrorCode.NotFound)) {
+        // The ticket was deleted: no attempt can ever run it, so end the job once, without retries.
+        log?.warn({ ticketId: job.ticketId }, 'the ticket is gone; its job is completed');
+        await queue.complete(job, { gone: true }).catch(() => false);
+      } else if (isCodedError(caught, ErrorCode.StaleAttempt) || isCodedError(caught, ErrorCode.Cancelled)) {
+        // The store refused this attempt's write: a newer attempt or a cancel owns the ticket, so
+        // nothing here is settled on it. The job ends if it is still ours (a cancel ended it already).
+        log?.warn({ ticketId: job.ticketId, code: caught.code }, caught.message);
+        await queue.complete(job, { superseded: caught.code }).catch(() => false);
+      } else {
+        // The store itself failed (database gone): fail the job so the queue retries it later.
+        const error = asCodedError(caught);
+        log?.error({ err: error, ticketId: job.ticketId }, 'ticket run broke');
+        await queue.fail(job, { code: error.code, message: redact(error.message) }).catch(() => false);
+      }
     } finally {
       clearInterval(beat);
     }
@@ -177,9 +187,16 @@ export async function reconcileOrphans(store: SqlTicketStore): Promise<number> {
       code: ErrorCode.Internal,
       message: `no attempt finished: the worker stopped or died ${t.attempts} time(s)`,
     };
-    await store.update(id, { status: 'failed', error });
-    await store.append(id, stamp({ type: 'error', ...error }));
-    await store.append(id, stamp({ type: 'finished', status: 'failed' }));
+    // Fenced to the attempt seen here: a cancel, a retry or a new attempt since then wins.
+    const fence = { run: t.run };
+    try {
+      await store.update(id, { status: 'failed', error }, fence);
+    } catch (caught) {
+      if (isCodedError(caught, ErrorCode.StaleAttempt) || isCodedError(caught, ErrorCode.Cancelled)) continue;
+      throw caught;
+    }
+    await store.append(id, stamp({ type: 'error', ...error }), fence);
+    await store.append(id, stamp({ type: 'finished', status: 'failed' }), fence);
   }
   return rows.length;
 }
