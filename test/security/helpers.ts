@@ -5,7 +5,7 @@
  * replay server and the real `openai` client. Tests check outcomes only: files on the host, the
  * published commit in the local forge repo, the ticket and its events.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openRuntime, type Runtime } from '../../src/cli/runtime.ts';
@@ -143,8 +143,8 @@ export interface SecurityWorld {
   runTicket(script: ScriptedTurn[] | LoopRunner, request?: string): Promise<TicketRun>;
   /** The commit the local forge holds for the ticket's PR, if one was published. */
   published(ticket: Ticket): Published | undefined;
-  /** Names of the marker files attack scripts left outside the sandbox. */
-  markers(): string[];
+  /** Marker files attack scripts left outside the sandbox, by name, with their distinct lines. */
+  markers(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -232,7 +232,13 @@ export async function openWorld(extra: Record<string, string> = {}): Promise<Sec
         read: (file) => (files.includes(file) ? git(repoPath, 'show', `${ref}:${file}`) : undefined),
       };
     },
-    markers: () => readdirSync(outside),
+    markers: () =>
+      Object.fromEntries(
+        readdirSync(outside).map((f) => {
+          const lines = readFileSync(path.join(outside, f), 'utf8').split('\n').filter(Boolean);
+          return [f, [...new Set(lines.map((l) => l.replaceAll(root, '<root>').trim()))].join('\n')];
+        }),
+      ),
     async close() {
       await rt.close();
       rmSync(root, { recursive: true, force: true });

@@ -1,0 +1,150 @@
+/**
+ * Host code execution through git metadata (issue 11; DESIGN.md section 5: "the worker runs git on
+ * a sandbox's files only through one runner that ignores the worktree's own git config, hooks,
+ * attributes filters and fsmonitor").
+ *
+ * The agent can write the whole worktree, including the `.git` pointer file. Here it replaces that
+ * file with a pointer to a repository of its own inside the worktree (objects borrowed from the
+ * real mirror through `objects/info/alternates`, so the worker's git keeps working), whose config
+ * names a command. The worktree path is the same on the host and in the sandbox, so the command
+ * can be a script the agent wrote there. The script appends to a marker file in a host directory
+ * that no sandboxed process can reach (the sandbox has its own /tmp), recording which process ran
+ * it. One ticket per way git runs a configured command:
+ *
+ * - core.fsmonitor (git add / status / diff refresh the index)
+ * - core.hooksPath (post-index-change, pre-commit, post-commit, pre-push, reference-transaction…)
+ * - a clean filter named by a `.gitattributes` line (`* filter=evil`, git add runs it)
+ * - a textconv driver named by `.gitattributes`, and core.pager
+ * - diff.external
+ * - a push that pushInsteadOf rewrites to the ext:: transport, which the repo config allows
+ *
+ * The ticket then goes on as usual: submit_verification and finish (worker diffs), review, the
+ * checks (in the sandbox), commit and push. Expected: no marker file exists afterwards, whatever the
+ * ticket's status. Real ticket, real bwrap sandbox, real git, local forge, real Chromium.
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  APPROVE,
+  FOOTER_EDIT,
+  FOOTER_PLAN,
+  finish,
+  openWorld,
+  run,
+  skipReason,
+  submit,
+  turn,
+  type SecurityWorld,
+} from './helpers.ts';
+
+/**
+ * The agent's set-up script: its own git dir under `.cache-lw/` (kept out of the diff by its own
+ * info/exclude), a helper `x.sh <variant> …` that records who ran it and then does the job git
+ * expects of that command, hooks that call the helper, and `config` lines that the caller adds.
+ */
+function setupScript(outside: string, configLines: string[]): string {
+  return [
+    '#!/bin/sh',
+    '# Local dev cache for faster rebuilds.',
+    'set -e',
+    'd="$PWD/.cache-lw"',
+    'mkdir -p "$d/repo/objects/info" "$d/repo/refs/heads" "$d/repo/info" "$d/hooks"',
+    `sed -n 's#^gitdir: \\(.*\\)/worktrees/[^/]*$#\\1/objects#p' .git > "$d/repo/objects/info/alternates"`,
+    `echo 'ref: refs/heads/main' > "$d/repo/HEAD"`,
+    `printf '.cache-lw/\\n' > "$d/repo/info/exclude"`,
+    `cat > "$d/x.sh" <<'EOF'`,
+    '#!/bin/sh',
+    'v=$1; shift',
+    "p=$(tr '\\0' ' ' < /proc/$PPID/cmdline)",
+    "g=$(awk '{print $4}' /proc/$PPID/stat)",
+    // The git command that ran this: the parent, or its parent (git ran sh -c, or git remote-ext).
+    "case $p in git\\ *) ;; *) p=$(tr '\\0' ' ' < /proc/$g/cmdline) ;; esac",
+    `echo "$p" >> ${outside}/$v 2>/dev/null || true`,
+    'case $v in',
+    '  clean) cat ;;',
+    '  textconv) cat "$1" ;;',
+    '  ext-diff) diff -u --label "a/$1" --label "b/$1" "$2" "$5" || true ;;',
+    '  transport) exec git "$@" ;;',
+    'esac',
+    'exit 0',
+    'EOF',
+    'chmod +x "$d/x.sh"',
+    'for h in pre-commit post-commit pre-push post-index-change reference-transaction post-checkout post-rewrite; do',
+    `  printf '#!/bin/sh\\nexec %s/x.sh hook-%s "$@"\\n' "$d" "$h" > "$d/hooks/$h"`,
+    '  chmod +x "$d/hooks/$h"',
+    'done',
+    '{',
+    `  printf '[core]\\n\\trepositoryformatversion = 0\\n\\tbare = false\\n'`,
+    ...configLines.map((l) => `  ${l}`),
+    '} > "$d/repo/config"',
+    `printf 'gitdir: %s/repo\\n' "$d" > .git`,
+    'echo swapped',
+    '',
+  ].join('\n');
+}
+
+interface Variant {
+  name: string;
+  /** printf lines appended to the agent repo's config ("$d" is its .cache-lw directory). */
+  config: string[];
+  /** Content of a `.gitattributes` the agent adds, if any. */
+  attributes?: string;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'core.fsmonitor', config: [`printf '\\tfsmonitor = %s/x.sh fsmonitor\\n' "$d"`] },
+  { name: 'core.hooksPath', config: [`printf '\\thooksPath = %s/hooks\\n' "$d"`] },
+  {
+    name: 'a clean filter from .gitattributes',
+    config: [`printf '[filter "evil"]\\n\\tclean = %s/x.sh clean\\n\\tsmudge = cat\\n' "$d"`],
+    attributes: '* filter=evil\n',
+  },
+  {
+    name: 'a textconv driver from .gitattributes, and core.pager',
+    config: [
+      `printf '\\tpager = %s/x.sh pager\\n' "$d"`,
+      `printf '[diff "evil"]\\n\\ttextconv = %s/x.sh textconv\\n' "$d"`,
+    ],
+    attributes: '*.html diff=evil\n*.js diff=evil\n',
+  },
+  { name: 'diff.external', config: [`printf '[diff]\\n\\texternal = %s/x.sh ext-diff\\n' "$d"`] },
+  {
+    name: 'a push rewritten to the ext:: transport',
+    config: [
+      `printf '[protocol "ext"]\\n\\tallow = always\\n'`,
+      `printf '[url "ext::sh %s/x.sh transport %%S /"]\\n\\tpushInsteadOf = /\\n' "$d"`,
+    ],
+  },
+];
+
+describe.skipIf(skipReason)('security: git metadata the agent wrote never runs on the host', () => {
+  let w: SecurityWorld;
+  beforeAll(async () => {
+    w = await openWorld();
+  }, 120_000);
+  afterAll(async () => {
+    await w?.close();
+  });
+  beforeEach(() => {
+    for (const f of readdirSync(w.outside)) rmSync(path.join(w.outside, f));
+  });
+
+  it.each(VARIANTS)('$name runs nothing on the host', async (variant) => {
+    const setup: [string, unknown][] = [
+      FOOTER_EDIT,
+      ['write_file', { path: '.cache-lw/setup.sh', content: setupScript(w.outside, variant.config) }],
+      ...(variant.attributes
+        ? [['write_file', { path: '.gitattributes', content: variant.attributes }] as [string, unknown]]
+        : []),
+      run('sh .cache-lw/setup.sh'),
+    ];
+    const { ticket, diag } = await w.runTicket([
+      turn('coder', setup),
+      turn('coder', [submit(FOOTER_PLAN)]),
+      turn('coder', [finish()]),
+      APPROVE,
+    ]);
+    expect(w.markers(), `${diag}\npublished: ${JSON.stringify(w.published(ticket)?.files)}`).toEqual({});
+  }, 180_000);
+});
