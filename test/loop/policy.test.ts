@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { targetSettingsSchema } from '../../src/config/target.ts';
 import { checkCommand } from '../../src/loop/policy/commands.ts';
 import { checkDiff } from '../../src/loop/policy/diff.ts';
+import { git } from '../helpers/git.ts';
 import { localSandbox, makeRepo, type Fixture } from './harness.ts';
 
 let fx: Fixture;
@@ -40,6 +41,15 @@ describe('checkDiff on real git diffs', () => {
       'loopwright-settings',
       'protected',
     ]);
+  });
+
+  it('flags a nested repository (gitlink) and git attributes, which decide what runs on checkout', async () => {
+    write('vendor-lib/README.md', 'x\n');
+    git(path.join(fx.worktree, 'vendor-lib'), 'init', '-q');
+    git(path.join(fx.worktree, 'vendor-lib'), 'add', '-A');
+    git(path.join(fx.worktree, 'vendor-lib'), 'commit', '-q', '-m', 'nested');
+    write('.gitattributes', '* filter=evil\n');
+    expect((await rules()).sort()).toEqual(['git-internals', 'git-internals']);
   });
 
   it('flags secrets in added lines: known token shapes and high-entropy assignments', async () => {

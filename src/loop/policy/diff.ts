@@ -74,8 +74,12 @@ export function checkDiff(diff: string, settings: Settings, opts: CheckDiffOptio
         path: f.path,
         message: `${f.path} is a binary change the guardrails cannot inspect`,
       });
-    if (f.mode === '120000' || /^new file mode 120000/.test(f.mode ?? '')) {
+    if (f.mode === '120000') {
       findings.push({ rule: 'uninspectable', path: f.path, message: `${f.path} became a symlink` });
+    }
+    if (f.mode === '160000') {
+      const message = `${f.path} is a nested git repository (a gitlink); add its files instead`;
+      findings.push({ rule: 'git-internals', path: f.path, message });
     }
 
     const addedText = f.added.map((a) => a.text).join('\n');

@@ -34,13 +34,17 @@ export function parseDiff(diff: string): DiffFile[] {
       continue;
     }
     if (!file) continue;
-    if (line.startsWith('new file mode')) file.status = 'added';
+    if (line.startsWith('new file mode')) {
+      file.status = 'added';
+      file.mode = line.slice(14);
+    }
     else if (line.startsWith('deleted file mode')) file.status = 'deleted';
     else if (line.startsWith('rename from ')) {
       file.status = 'renamed';
       file.oldPath = line.slice(12);
     } else if (line.startsWith('rename to ')) file.path = line.slice(10);
     else if (line.startsWith('new mode ')) file.mode = line.slice(9);
+    else if (line.startsWith('index ') && / 160000$/.test(line)) file.mode = '160000';
     else if (line.startsWith('Binary files ') || line === 'GIT binary patch') file.binary = true;
     else if (line.startsWith('--- ')) {
       if (line !== '--- /dev/null') file.oldPath = strip(line.slice(4));

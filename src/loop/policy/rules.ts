@@ -33,8 +33,9 @@ export const LOCKFILES = [
 export const PATH_RULES: PathRule[] = [
   {
     id: 'git-internals',
-    globs: ['.git', '.git/**', '**/.git/**'],
-    message: '.git is managed by Loopwright; change files, not git internals',
+    globs: ['.git', '.git/**', '**/.git', '**/.git/**', '.gitmodules', '**/.gitattributes'],
+    message:
+      '.git, .gitmodules and .gitattributes are managed by Loopwright (attributes decide what runs on checkout for everyone who pulls the branch); change files, not git internals',
   },
   {
     id: 'ci-config',
