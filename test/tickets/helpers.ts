@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { readTargetSettings } from '../../src/config/target.ts';
-import { attach } from '../../src/core/candidate.ts';
+import { attach, type Candidate } from '../../src/core/candidate.ts';
 import { stamp, type ProofOutcomeKind, type TicketEvent } from '../../src/core/events.ts';
 import type { LoopOutcome } from '../../src/loop/index.ts';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
@@ -142,8 +142,8 @@ export interface ScriptOptions {
   throwError?: unknown;
   /** Change written to the worktree. */
   file?: string;
-  /** The proof outcome attached to the candidate (default proven). */
-  proof?: ProofOutcomeKind;
+  /** The proof outcome attached to the candidate (default proven); 'none': no candidate at all. */
+  proof?: ProofOutcomeKind | 'none';
 }
 
 /** A scripted loop: edits a file, goes through the stages, reports usage, returns an outcome. */
@@ -189,13 +189,9 @@ export function scriptedRunner(opts: ScriptOptions = {}): LoopRunner & { runs: s
     yield stamp({ type: 'proof', outcome: 'proven', detail: 'fails on base, passes twice' });
     yield stamp({ type: 'stage', stage: 'reviewing' });
     yield stamp({ type: 'review', verdict: 'approve', comments: [], round: 1 });
-    // What the loop hands over: the snapshot it proved, with the proof and the review attached.
-    const snap = await input.sandbox.snapshot();
-    let candidate = attach(snap, 'proof', { outcome: opts.proof ?? 'proven' });
-    candidate = attach(candidate, 'guardrails', { ok: true, findings: [] });
-    candidate = attach(candidate, 'review', { verdict: 'approve', comments: [] });
+    const candidate = opts.proof === 'none' ? undefined : await handOver(input, opts.proof ?? 'proven');
     return {
-      candidate,
+      ...(candidate ? { candidate } : {}),
       status: opts.status ?? 'approved',
       title: 'Toggle legend entries',
       summary: 'Clicking a legend entry hides its line.',
@@ -209,6 +205,16 @@ export function scriptedRunner(opts: ScriptOptions = {}): LoopRunner & { runs: s
     } as LoopOutcome;
   };
   return Object.assign(runner, { runs });
+}
+
+/** What the loop hands over: the snapshot it proved, with the proof and the review attached. */
+async function handOver(input: LoopRunInput, outcome: ProofOutcomeKind): Promise<Candidate> {
+  const snap = await input.sandbox.snapshot();
+  const proven = attach(snap, 'proof', { outcome });
+  return attach(attach(proven, 'guardrails', { ok: true, findings: [] }), 'review', {
+    verdict: 'approve',
+    comments: [],
+  });
 }
 
 export { sh };
