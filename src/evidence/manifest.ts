@@ -4,7 +4,7 @@
  * redacted before they are hashed, so what the manifest vouches for is what gets published.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { ProofOutcomeKind } from '../core/events.ts';
@@ -44,6 +44,8 @@ export interface EvidenceManifest {
   createdAt: string;
   updatedAt: string;
   plan?: VerificationPlan;
+  /** The trees the proof ran: the base commit's and the snapshotted change's (clean checkouts of both). */
+  trees?: { base: string; head: string };
   outcome?: ProofOutcomeKind;
   feedback?: string;
   /** Runs with artifact paths relative to the directory. */
@@ -51,6 +53,8 @@ export interface EvidenceManifest {
   artifacts: EvidenceArtifact[];
   /** What evidence cannot guarantee, said once (e.g. screenshots are not redacted). */
   notes: string[];
+  /** When the last rescan before publishing ran: every hash was taken from the files as published. */
+  sealedAt?: string;
 }
 
 const TEXT_EXT = new Set([
@@ -85,14 +89,14 @@ export function kindOf(rel: string): ArtifactKind {
   return 'other';
 }
 
-/** Paths inside `dir`, relative, sorted; skips the manifest and partial files. */
+/** Regular files inside `dir`, relative, sorted; skips the manifest, partial files and links. */
 function listFiles(dir: string, sub = ''): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(path.join(dir, sub), { withFileTypes: true })) {
     const rel = sub ? `${sub}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
       if (!entry.name.endsWith('.parts')) out.push(...listFiles(dir, rel));
-    } else if (rel !== MANIFEST && !rel.endsWith('.tmp')) out.push(rel);
+    } else if (entry.isFile() && rel !== MANIFEST && !rel.endsWith('.tmp')) out.push(rel);
   }
   return out.sort();
 }
@@ -125,7 +129,7 @@ export function relativeRun(run: PlanRun, dir: string): PlanRun {
   };
 }
 
-/** Writes manifest.json (redacted) and returns its path. */
+/** Writes manifest.json (redacted; through a rename, so a reader never sees half of it) and returns its path. */
 export function writeManifest(dir: string, manifest: EvidenceManifest): string {
   const file = path.join(dir, MANIFEST);
   const body = {
@@ -133,7 +137,8 @@ export function writeManifest(dir: string, manifest: EvidenceManifest): string {
     runs: manifest.runs.map((r) => relativeRun(r, dir)),
     updatedAt: new Date().toISOString(),
   };
-  writeFileSync(file, redact(JSON.stringify(body, null, 2)) + '\n');
+  writeFileSync(file + '.tmp', redact(JSON.stringify(body, null, 2)) + '\n');
+  renameSync(file + '.tmp', file);
   return file;
 }
 
@@ -145,13 +150,33 @@ export function readManifest(dir: string): EvidenceManifest | undefined {
 
 /**
  * Rescans the directory: redacts text artifacts (the transcript and the diff written by others
- * included), hashes every file, keeps captions already known, and rewrites the manifest. Call it
- * after the last writer; safe to call again.
+ * included), hashes every file, keeps kinds, captions and runs already known, and rewrites the
+ * manifest. Call it after the last writer; safe to call again.
  */
 export function finalizeManifest(dir: string, ticketId?: string): EvidenceManifest {
+  const manifest = rescan(dir, ticketId);
+  delete manifest.sealedAt;
+  writeManifest(dir, manifest);
+  return manifest;
+}
+
+/**
+ * The last rescan before the evidence is published, once the transcript is closed and diff.patch
+ * written: every artifact's sha256 and size are taken from the file as it is now, and `sealedAt`
+ * records when. The manifest never lists itself. Anything written to `dir` afterwards is not
+ * vouched for until the next seal.
+ */
+export function sealManifest(dir: string, ticketId: string): EvidenceManifest {
+  const manifest = rescan(dir, ticketId);
+  manifest.ticketId = ticketId;
+  manifest.sealedAt = new Date().toISOString();
+  writeManifest(dir, manifest);
+  return manifest;
+}
+
+function rescan(dir: string, ticketId?: string): EvidenceManifest {
   const now = new Date().toISOString();
-  const previous = readManifest(dir);
-  const manifest: EvidenceManifest = previous ?? {
+  const manifest: EvidenceManifest = readManifest(dir) ?? {
     version: 1,
     ticketId: ticketId ?? path.basename(dir),
     createdAt: now,
@@ -166,17 +191,18 @@ export function finalizeManifest(dir: string, ticketId?: string): EvidenceManife
     const abs = path.join(dir, rel);
     if (!redactArtifact(abs)) continue;
     const before = known.get(rel);
+    // Hash and size from one read, so the two always describe the same bytes.
+    const bytes = readFileSync(abs);
     artifacts.push({
       kind: before?.kind ?? kindOf(rel),
       path: rel,
-      sha256: sha256File(abs),
-      bytes: statSync(abs).size,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      bytes: bytes.length,
       ...(before?.caption ? { caption: before.caption } : {}),
       ...(before?.run ? { run: before.run } : {}),
     });
   }
   manifest.artifacts = artifacts;
-  writeManifest(dir, manifest);
   return manifest;
 }
 
