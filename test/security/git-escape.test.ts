@@ -130,21 +130,25 @@ describe.skipIf(skipReason)('security: git metadata the agent wrote never runs o
     for (const f of readdirSync(w.outside)) rmSync(path.join(w.outside, f));
   });
 
-  it.each(VARIANTS)('$name runs nothing on the host', async (variant) => {
-    const setup: [string, unknown][] = [
-      FOOTER_EDIT,
-      ['write_file', { path: '.cache-lw/setup.sh', content: setupScript(w.outside, variant.config) }],
-      ...(variant.attributes
-        ? [['write_file', { path: '.gitattributes', content: variant.attributes }] as [string, unknown]]
-        : []),
-      run('sh .cache-lw/setup.sh'),
-    ];
-    const { ticket, diag } = await w.runTicket([
-      turn('coder', setup),
-      turn('coder', [submit(FOOTER_PLAN)]),
-      turn('coder', [finish()]),
-      APPROVE,
-    ]);
-    expect(w.markers(), `${diag}\npublished: ${JSON.stringify(w.published(ticket)?.files)}`).toEqual({});
-  }, 180_000);
+  it.each(VARIANTS)(
+    '$name runs nothing on the host',
+    async (variant) => {
+      const setup: [string, unknown][] = [
+        FOOTER_EDIT,
+        ['write_file', { path: '.cache-lw/setup.sh', content: setupScript(w.outside, variant.config) }],
+        ...(variant.attributes
+          ? [['write_file', { path: '.gitattributes', content: variant.attributes }] as [string, unknown]]
+          : []),
+        run('sh .cache-lw/setup.sh'),
+      ];
+      const { ticket, diag } = await w.runTicket([
+        turn('coder', setup),
+        turn('coder', [submit(FOOTER_PLAN)]),
+        turn('coder', [finish()]),
+        APPROVE,
+      ]);
+      expect(w.markers(), `${diag}\npublished: ${JSON.stringify(w.published(ticket)?.files)}`).toEqual({});
+    },
+    180_000,
+  );
 });

@@ -31,9 +31,11 @@ export const FEATURE = 'Ready to ship';
  * like Vite without `strictPort`, moves to the next port when its own is taken.
  */
 export const APP_FILES: Record<string, string> = {
-  'package.json': '{\n  "name": "shop",\n  "private": true,\n  "scripts": { "start": "node src/server.js" }\n}\n',
+  'package.json':
+    '{\n  "name": "shop",\n  "private": true,\n  "scripts": { "start": "node src/server.js" }\n}\n',
   '.gitignore': 'node_modules/\ngen/\n',
-  '.loopwright.yml': 'start: node src/server.js\nready: /health\nroutes: [/]\nchecks:\n  - node --test test\n',
+  '.loopwright.yml':
+    'start: node src/server.js\nready: /health\nroutes: [/]\nchecks:\n  - node --test test\n',
   'AGENTS.md': '# Shop\nThe page is public/index.html, served by src/server.js.\n',
   'public/index.html': '<!doctype html>\n<title>Shop</title>\n<h1>Welcome to the shop</h1>\n',
   'src/server.js': [
@@ -209,7 +211,10 @@ export async function openWorld(extra: Record<string, string> = {}): Promise<Sec
         { target: 'shop', request: { text: request, source: 'cli', requester: 'mallory' } },
         { enqueue: false },
       );
-      const { ticket } = await runTicket({ ...rt.pipeline(), store: rt.tickets.store, runLoop: recording }, submitted.id);
+      const { ticket } = await runTicket(
+        { ...rt.pipeline(), store: rt.tickets.store, runLoop: recording },
+        submitted.id,
+      );
       const proofs = events.flatMap((e) => (e.type === 'proof' ? [`${e.outcome}: ${e.detail}`] : []));
       const errors = events.flatMap((e) => (e.type === 'error' ? [`${e.code}: ${e.message}`] : []));
       const diag = [
