@@ -8,8 +8,9 @@ import path from 'node:path';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { PullRequestRef } from '../core/ticket.ts';
 import type { Db } from '../tickets/db.ts';
-import { commitAll, git, push, type GitAuthor } from './git.ts';
-import type { Forge, PublishInput } from './types.ts';
+import { commitChange, judgeHead, readHead, staleAttempt } from './change.ts';
+import { commitAll, git, pushCommit, type GitAuthor } from './git.ts';
+import type { Forge, PublishInput, PublishResult } from './types.ts';
 
 export interface LocalForgeOptions {
   db: Db;
@@ -134,14 +135,24 @@ export class LocalForge implements Forge {
     return rows[0] ? this.ref(rows[0]) : undefined;
   }
 
-  async publish(input: PublishInput): Promise<PullRequestRef> {
+  /**
+   * Publishes exactly `change.tree`: a branch already holding that tree for this ticket is adopted,
+   * one holding a later attempt of it is left alone (stale_attempt), anything else is replaced with
+   * a lease on the head read here (only Loopwright writes the local forge's branches).
+   */
+  async publish(input: PublishInput): Promise<PublishResult> {
     await this.ensureRepo();
-    const { sha } = await commitAll(input.worktree, {
-      message: `${input.title}\n\n${input.ticket.result?.summary ?? ''}`.trim(),
-      author: this.opts.author,
-      trailers: { 'Loopwright-Ticket': input.ticket.id },
+    const { change, branch } = input;
+    const ticketId = input.ticket.id;
+    const found = await git(['rev-parse', '--verify', '-q', `refs/heads/${branch}^{commit}`], {
+      gitDir: this.repoPath,
+      okCodes: [1],
     });
-    await push(input.worktree, this.repoPath, input.branch, this.gitEnv(), { force: true });
+    const head = found.code === 0 ? await readHead(this.repoPath, found.stdout.trim()) : undefined;
+    const verdict =
+      head && (await judgeHead(this.repoPath, head, { ticketId, attempt: input.attempt, change }));
+    if (head && verdict === 'stale') throw staleAttempt(branch, head, input.attempt);
+    const sha = head && verdict === 'adopt' ? head.sha : await this.pushChange(input, head?.sha);
     // One open PR per branch (partial unique index): a retried attempt updates the same PR.
     const { rows } = await this.opts.db.query<PrRow>(
       `INSERT INTO pull_requests (repo, branch, base, title, body, draft, ticket_id, head_sha)
@@ -150,18 +161,38 @@ export class LocalForge implements Forge {
        DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body, draft = EXCLUDED.draft,
                      head_sha = EXCLUDED.head_sha, ticket_id = EXCLUDED.ticket_id, updated_at = now()
        RETURNING *`,
-      [
-        this.opts.name,
-        input.branch,
-        input.baseBranch,
-        input.title,
-        input.body,
-        input.draft,
-        input.ticket.id,
-        sha,
-      ],
+      [this.opts.name, branch, input.baseBranch, input.title, input.body, input.draft, ticketId, sha],
     );
-    return this.ref(rows[0]!);
+    return { ...this.ref(rows[0]!), commit: sha };
+  }
+
+  /** Commits the change and pushes it over `lease` (the head read before; '' = no branch yet). */
+  private async pushChange(input: PublishInput, lease = ''): Promise<string> {
+    const { change, branch } = input;
+    const sha = await commitChange(
+      change,
+      {
+        title: input.title,
+        summary: input.ticket.result?.summary ?? '',
+        ticketId: input.ticket.id,
+        attempt: input.attempt,
+      },
+      this.opts.author,
+    );
+    const pushed = await pushCommit({
+      gitDir: change.gitDir,
+      commit: sha,
+      remoteUrl: this.repoPath,
+      branch,
+      lease,
+    });
+    if (!pushed.ok) {
+      throw new CodedError(ErrorCode.PublishFailed, `the branch ${branch} moved while publishing`, {
+        hint: 'another worker published to the same branch at the same time; retry the ticket',
+        retryable: true,
+      });
+    }
+    return sha;
   }
 
   async listPullRequests(): Promise<LocalPullRequest[]> {
@@ -180,7 +211,7 @@ export class LocalForge implements Forge {
     if (!rows[0]) return undefined;
     const pr = this.view(rows[0]);
     const head = pr.headSha ?? `refs/heads/${pr.branch}`;
-    const diff = await git(['diff', `${pr.base}...${head}`], { cwd: this.repoPath, okCodes: [128] });
+    const diff = await git(['diff', `${pr.base}...${head}`], { gitDir: this.repoPath, okCodes: [128] });
     pr.diff = diff.code === 0 ? diff.stdout : undefined;
     return pr;
   }
@@ -191,10 +222,10 @@ export class LocalForge implements Forge {
     if (!pr) throw new CodedError(ErrorCode.NotFound, `no pull request #${number}`);
     if (pr.state !== 'open')
       throw new CodedError(ErrorCode.BadRequest, `pull request #${number} is ${pr.state}`);
-    const cwd = this.repoPath;
-    const head = (await git(['rev-parse', `refs/heads/${pr.branch}`], { cwd })).stdout.trim();
-    const base = (await git(['rev-parse', `refs/heads/${pr.base}`], { cwd })).stdout.trim();
-    const ff = await git(['merge-base', '--is-ancestor', base, head], { cwd, okCodes: [1] });
+    const gitDir = this.repoPath;
+    const head = (await git(['rev-parse', `refs/heads/${pr.branch}`], { gitDir })).stdout.trim();
+    const base = (await git(['rev-parse', `refs/heads/${pr.base}`], { gitDir })).stdout.trim();
+    const ff = await git(['merge-base', '--is-ancestor', base, head], { gitDir, okCodes: [1] });
     if (ff.code !== 0) {
       throw new CodedError(
         ErrorCode.BadRequest,
@@ -205,7 +236,7 @@ export class LocalForge implements Forge {
       );
     }
     // Compare-and-swap: fails if the base moved between the check and the update.
-    await git(['update-ref', `refs/heads/${pr.base}`, head, base], { cwd });
+    await git(['update-ref', `refs/heads/${pr.base}`, head, base], { gitDir });
     await this.opts.db.query(
       `UPDATE pull_requests SET state = 'merged', updated_at = now() WHERE number = $1`,
       [number],

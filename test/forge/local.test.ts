@@ -1,13 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProofResult } from '../../src/browser/types.ts';
 import { emptyUsage, type Ticket } from '../../src/core/ticket.ts';
 import { buildPrBody, diffStat } from '../../src/forge/body.ts';
-import { commitAll, push } from '../../src/forge/git.ts';
+import { ErrorCode } from '../../src/core/errors.ts';
+import { commitAll } from '../../src/forge/git.ts';
 import { LocalForge } from '../../src/forge/local.ts';
+import type { PublishChange, PublishInput } from '../../src/forge/types.ts';
 import { openDb, type Db } from '../../src/tickets/db.ts';
 import { migrate } from '../../src/tickets/migrations.ts';
+import { changeMaker, type ChangeMaker } from '../helpers/change.ts';
 import { makeSourceDir, sh, tempHome } from '../tickets/helpers.ts';
 
 const author = { name: 'Loopwright', email: 'lw@example.com' };
@@ -139,6 +142,7 @@ describe('local forge and git helpers', () => {
   const tmp = tempHome('lw-forge-');
   let db: Db;
   let forge: LocalForge;
+  const dirs: ChangeMaker[] = [];
   beforeAll(async () => {
     db = await openDb({ home: tmp.home });
     await migrate(db);
@@ -154,6 +158,7 @@ describe('local forge and git helpers', () => {
   });
   afterAll(async () => {
     await db?.close();
+    for (const d of dirs) d.cleanup();
     tmp.cleanup();
   });
 
@@ -163,52 +168,85 @@ describe('local forge and git helpers', () => {
     expect(sh(forge.repoPath, 'log', '--format=%an %s', 'main').trim()).toBe('Loopwright Import fx');
   });
 
-  it('commits with trailers, skips a clean tree, and pushes with per-command env only', async () => {
-    const wt = path.join(tmp.home, 'wt1');
-    sh(tmp.home, 'clone', '-q', forge.cloneUrl(), wt);
-    expect((await commitAll(wt, { message: 'nothing', author })).committed).toBe(false);
-    writeFileSync(path.join(wt, 'new.txt'), 'hi\n');
-    const c = await commitAll(wt, {
-      message: 'Add new.txt',
-      author,
-      trailers: { 'Loopwright-Ticket': 't_1' },
+  it('commits a directory it created itself, with no hooks run', async () => {
+    const dir = path.join(tmp.home, 'own');
+    mkdirSync(path.join(dir, '.git', 'hooks'), { recursive: true });
+    sh(dir, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(dir, '.git', 'hooks', 'pre-commit'), `#!/bin/sh\ntouch '${dir}/hook-ran'\n`, {
+      mode: 0o755,
     });
-    expect(c.committed).toBe(true);
-    expect(sh(wt, 'log', '-1', '--format=%B')).toContain('Loopwright-Ticket: t_1');
-    await push(wt, forge.cloneUrl(), 'feature/a');
-    expect(sh(forge.repoPath, 'rev-parse', 'feature/a').trim()).toBe(c.sha);
+    writeFileSync(path.join(dir, 'a.txt'), 'a\n');
+    const sha = await commitAll(dir, { message: 'Import', author });
+    expect(sh(dir, 'rev-parse', 'HEAD').trim()).toBe(sha);
+    expect(sh(dir, 'log', '-1', '--format=%an|%s').trim()).toBe('Loopwright|Import');
+    expect(existsSync(path.join(dir, 'hook-ran'))).toBe(false);
   });
 
-  it('publishes one PR per branch, then refuses to merge once the base moved on', async () => {
-    const wt = path.join(tmp.home, 'wt2');
-    sh(tmp.home, 'clone', '-q', forge.cloneUrl(), wt);
-    sh(wt, 'checkout', '-q', '-b', 'loopwright/t_2');
-    mkdirSync(path.join(wt, 'docs'), { recursive: true });
-    writeFileSync(path.join(wt, 'docs', 'x.md'), 'x\n');
-    const input = {
-      ticket: ticket({ id: 't_2' }),
-      worktree: wt,
-      branch: 'loopwright/t_2',
-      baseBranch: 'main',
-      title: 'Docs',
-      body: 'b1',
-      draft: false,
-    };
-    const pr1 = await forge.publish(input);
-    const pr2 = await forge.publish({ ...input, body: 'b2', draft: true });
-    expect(pr2.number).toBe(pr1.number);
+  const input = (id: string, change: PublishChange, over: Partial<PublishInput> = {}): PublishInput => ({
+    ticket: ticket({ id }),
+    change,
+    attempt: 1,
+    branch: `loopwright/${id}`,
+    baseBranch: 'main',
+    title: 'Docs',
+    body: 'b1',
+    draft: false,
+    ...over,
+  });
+  const head = (branch: string) => sh(forge.repoPath, 'rev-parse', `refs/heads/${branch}`).trim();
+
+  it('pushes exactly the proven tree with ticket and attempt trailers, one PR per branch', async () => {
+    const mirror = changeMaker(forge.cloneUrl());
+    dirs.push(mirror);
+    const change = await mirror.change({ 'docs/x.md': 'x\n' });
+    const pr1 = await forge.publish(input('t_2', change));
+    expect(sh(forge.repoPath, 'rev-parse', `${pr1.commit}^{tree}`).trim()).toBe(change.tree);
+    expect(sh(forge.repoPath, 'rev-parse', `${pr1.commit}^`).trim()).toBe(change.parent);
+    expect(head('loopwright/t_2')).toBe(pr1.commit);
+    const message = sh(forge.repoPath, 'log', '-1', '--format=%B', pr1.commit);
+    expect(message).toMatch(/^Loopwright-Ticket: t_2$/m);
+    expect(message).toMatch(/^Loopwright-Attempt: 1$/m);
+
+    // The same attempt again (a retried publish): the branch already holds the tree, adopted.
+    const pr2 = await forge.publish(input('t_2', change, { body: 'b2', draft: true }));
+    expect(pr2).toMatchObject({ number: pr1.number, commit: pr1.commit });
     expect(pr1.url).toBe(`http://x:1/prs/${pr1.number}`);
     expect(await forge.findPullRequest('loopwright/t_2')).toMatchObject({ number: pr1.number, draft: true });
     expect((await forge.getPullRequest(pr1.number))?.body).toBe('b2');
     expect((await forge.listPullRequests()).map((p) => p.number)).toContain(pr1.number);
 
+    // A later attempt with another tree replaces it; the earlier attempt then may not come back.
+    const other = await mirror.change({ 'docs/x.md': 'y\n' });
+    const pr3 = await forge.publish(input('t_2', other, { attempt: 2 }));
+    expect(pr3.number).toBe(pr1.number);
+    expect(sh(forge.repoPath, 'rev-parse', `refs/heads/loopwright/t_2^{tree}`).trim()).toBe(other.tree);
+    expect(sh(forge.repoPath, 'rev-list', '--count', 'main..loopwright/t_2').trim()).toBe('1');
+    const stale = await mirror.change({ 'docs/x.md': 'z\n' });
+    await expect(forge.publish(input('t_2', stale, { attempt: 1 }))).rejects.toMatchObject({
+      code: ErrorCode.StaleAttempt,
+    });
+    expect(head('loopwright/t_2')).toBe(pr3.commit);
+    expect((await forge.getPullRequest(pr1.number))?.headSha).toBe(pr3.commit);
+  });
+
+  it('stacks a follow-up ticket on the branch, then refuses to merge once the base moved on', async () => {
+    const mirror = changeMaker(forge.cloneUrl());
+    dirs.push(mirror);
+    const first = await forge.publish(input('t_3', await mirror.change({ 'a.md': '1\n' })));
+    mirror.refresh();
+    const follow = await mirror.change({ 'a.md': '2\n' }, 'loopwright/t_3');
+    const second = await forge.publish(input('t_4', follow, { branch: 'loopwright/t_3' }));
+    expect(second.number).toBe(first.number);
+    expect(sh(forge.repoPath, 'rev-parse', `${second.commit}^`).trim()).toBe(first.commit);
+
     // Move main on (another PR merged first): fast-forward is impossible now.
-    const other = path.join(tmp.home, 'wt3');
+    const other = path.join(tmp.home, 'other');
     sh(tmp.home, 'clone', '-q', forge.cloneUrl(), other);
     writeFileSync(path.join(other, 'other.txt'), 'o\n');
-    await commitAll(other, { message: 'other', author });
-    await push(other, forge.cloneUrl(), 'main');
-    await expect(forge.merge(pr1.number)).rejects.toMatchObject({ code: 'bad_request' });
+    sh(other, 'add', '-A');
+    sh(other, 'commit', '-q', '-m', 'other');
+    sh(other, 'push', '-q', 'origin', 'HEAD:main');
+    await expect(forge.merge(first.number)).rejects.toMatchObject({ code: 'bad_request' });
     await expect(forge.merge(999)).rejects.toMatchObject({ code: 'not_found' });
   });
 });
