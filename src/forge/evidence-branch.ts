@@ -13,7 +13,7 @@ import path from 'node:path';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { findSecrets } from '../core/redact.ts';
-import { git, identityEnv, pushRef, remoteRef, type GitIdentity } from './github-git.ts';
+import { authorEnv, git, pushCommit, remoteRef, type GitIdentity, type GitRunOptions } from './github-git.ts';
 
 export const EVIDENCE_BRANCH = 'loopwright-evidence';
 const REF = `refs/heads/${EVIDENCE_BRANCH}`;
@@ -110,33 +110,44 @@ export async function selectEvidence(dir: string, files: string[], capBytes: num
   return { keep, skipped };
 }
 
-/** A scratch bare repository holding the evidence branch's tip (shallow), removed afterwards. */
+/**
+ * Where evidence commands run: a scratch bare repository the worker created (holding the evidence
+ * branch's tip, shallow) with a private index, and the credentials for the target.
+ */
+interface Scratch extends GitRunOptions {
+  gitDir: string;
+  indexFile: string;
+  env: Record<string, string>;
+}
+
+/** A scratch repository for `fn`, removed afterwards. */
 async function withScratch<T>(
   target: EvidenceTarget,
-  fn: (env: Record<string, string>, tip?: string) => Promise<T>,
+  fn: (where: Scratch, tip?: string) => Promise<T>,
 ): Promise<T> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'loopwright-evidence-'));
   try {
     await git(['init', '-q', '--bare', scratch]);
-    const env = { GIT_DIR: scratch, GIT_INDEX_FILE: path.join(scratch, 'evidence-index'), ...target.authEnv };
-    const tip = await remoteRef(target.url, REF, env);
-    if (tip) await git(['fetch', '-q', '--no-tags', '--depth=1', target.url, REF], { env });
-    return await fn(env, tip);
+    const where = { gitDir: scratch, indexFile: path.join(scratch, 'evidence-index'), env: target.authEnv };
+    const tip = await remoteRef(target.url, REF, where);
+    if (tip)
+      await git(['fetch', '-q', '--no-tags', '--no-write-fetch-head', '--depth=1', target.url, REF], where);
+    return await fn(where, tip);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
 /** Root tree entries of a commit ("<mode> <type> <sha>\t<name>" lines). */
-async function rootEntries(env: Record<string, string>, tip: string | undefined): Promise<string[]> {
+async function rootEntries(where: Scratch, tip: string | undefined): Promise<string[]> {
   if (!tip) return [];
-  const { stdout } = await git(['ls-tree', tip], { env });
+  const { stdout } = await git(['ls-tree', tip], where);
   return stdout.split('\n').filter(Boolean);
 }
 
-async function readIndex(env: Record<string, string>, tip: string | undefined): Promise<IndexFile> {
+async function readIndex(where: Scratch, tip: string | undefined): Promise<IndexFile> {
   if (!tip) return { tickets: {} };
-  const found = await git(['cat-file', '-p', `${tip}:index.json`], { env, okCodes: [128] });
+  const found = await git(['cat-file', '-p', `${tip}:index.json`], { ...where, okCodes: [128] });
   if (found.code !== 0) return { tickets: {} };
   try {
     return JSON.parse(found.stdout) as IndexFile;
@@ -145,17 +156,17 @@ async function readIndex(env: Record<string, string>, tip: string | undefined): 
   }
 }
 
-async function blobOf(env: Record<string, string>, content: string): Promise<string> {
-  return (await git(['hash-object', '-w', '--stdin'], { env, input: content })).stdout.trim();
+async function blobOf(where: Scratch, content: string): Promise<string> {
+  return (await git(['hash-object', '-w', '--stdin'], { ...where, input: content })).stdout.trim();
 }
 
-async function rootTree(env: Record<string, string>, entries: string[], index: IndexFile): Promise<string> {
-  const indexBlob = await blobOf(env, `${JSON.stringify(index, null, 2)}\n`);
+async function rootTree(where: Scratch, entries: string[], index: IndexFile): Promise<string> {
+  const indexBlob = await blobOf(where, `${JSON.stringify(index, null, 2)}\n`);
   const lines = [
     ...entries.filter((l) => l.split('\t')[1] !== 'index.json'),
     `100644 blob ${indexBlob}\tindex.json`,
   ];
-  return (await git(['mktree'], { env, input: `${lines.join('\n')}\n` })).stdout.trim();
+  return (await git(['mktree'], { ...where, input: `${lines.join('\n')}\n` })).stdout.trim();
 }
 
 /** Publishes a ticket's evidence files (relative to `dir`) and returns their URLs. */
@@ -171,37 +182,44 @@ export async function publishEvidenceBranch(
   for (const s of skipped)
     target.log.warn({ ticketId, file: s.path, reason: s.reason }, 'evidence file not published');
   for (let attempt = 1; ; attempt++) {
-    const result = await withScratch(target, async (env, tip) => {
+    const result = await withScratch(target, async (where, tip) => {
       // The ticket's subtree, from a scratch index.
-      await git(['read-tree', '--empty'], { env });
+      await git(['read-tree', '--empty'], where);
       const shas = (
         await git(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
-          env,
+          ...where,
           input: keep.map((f) => path.join(dir, f.rel)).join('\n'),
         })
       ).stdout
         .trim()
         .split('\n');
       const info = keep.map((f, i) => `100644 ${shas[i]}\t${f.rel}`).join('\n');
-      if (keep.length) await git(['update-index', '--add', '--index-info'], { env, input: `${info}\n` });
-      const subtree = (await git(['write-tree'], { env })).stdout.trim();
+      if (keep.length) await git(['update-index', '--add', '--index-info'], { ...where, input: `${info}\n` });
+      const subtree = (await git(['write-tree'], where)).stdout.trim();
 
-      const index = await readIndex(env, tip);
+      const index = await readIndex(where, tip);
       index.tickets[ticketId] = {
         publishedAt: new Date().toISOString(),
         files: keep.map((f) => f.rel),
         skipped: skipped.map((s) => s.path),
       };
-      const entries = (await rootEntries(env, tip)).filter((l) => l.split('\t')[1] !== ticketId);
+      const entries = (await rootEntries(where, tip)).filter((l) => l.split('\t')[1] !== ticketId);
       entries.push(`040000 tree ${subtree}\t${ticketId}`);
-      const tree = await rootTree(env, entries, index);
+      const tree = await rootTree(where, entries, index);
       const parent = tip ? ['-p', tip] : [];
       const commit = (
         await git(['commit-tree', tree, ...parent, '-m', `Evidence for ${ticketId}`], {
-          env: { ...env, ...identityEnv(target.author) },
+          ...where,
+          env: { ...where.env, ...authorEnv(target.author) },
         })
       ).stdout.trim();
-      const pushed = await pushRef(target.url, commit, REF, { env });
+      const pushed = await pushCommit({
+        gitDir: where.gitDir,
+        commit,
+        remoteUrl: target.url,
+        branch: EVIDENCE_BRANCH,
+        env: where.env,
+      });
       return pushed.ok ? commit : undefined;
     });
     if (result) {
@@ -230,22 +248,30 @@ export async function pruneEvidenceBranch(
   now = Date.now(),
 ): Promise<string[]> {
   const cutoff = now - olderThanDays * 86_400_000;
-  return withScratch(target, async (env, tip) => {
+  return withScratch(target, async (where, tip) => {
     if (!tip) return [];
-    const index = await readIndex(env, tip);
+    const index = await readIndex(where, tip);
     const removed = Object.entries(index.tickets)
       .filter(([, t]) => Date.parse(t.publishedAt) < cutoff)
       .map(([id]) => id);
     if (removed.length === 0) return [];
     for (const id of removed) delete index.tickets[id];
-    const entries = (await rootEntries(env, tip)).filter((l) => !removed.includes(l.split('\t')[1] ?? ''));
-    const tree = await rootTree(env, entries, index);
+    const entries = (await rootEntries(where, tip)).filter((l) => !removed.includes(l.split('\t')[1] ?? ''));
+    const tree = await rootTree(where, entries, index);
     const commit = (
       await git(['commit-tree', tree, '-m', `Evidence pruned: older than ${olderThanDays} days`], {
-        env: { ...env, ...identityEnv(target.author) },
+        ...where,
+        env: { ...where.env, ...authorEnv(target.author) },
       })
     ).stdout.trim();
-    const pushed = await pushRef(target.url, commit, REF, { env, lease: tip });
+    const pushed = await pushCommit({
+      gitDir: where.gitDir,
+      commit,
+      remoteUrl: target.url,
+      branch: EVIDENCE_BRANCH,
+      env: where.env,
+      lease: tip,
+    });
     if (!pushed.ok) {
       throw new CodedError(ErrorCode.PublishFailed, `${EVIDENCE_BRANCH} moved while pruning`, {
         hint: 'run the prune again',

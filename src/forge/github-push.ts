@@ -1,78 +1,77 @@
 /**
- * Pushing a ticket branch, including when the remote branch moved under us:
- * - it holds an earlier attempt of this same ticket (a worker died after pushing): replace it, with
- *   a lease on the sha we saw, so a concurrent push by someone else is never clobbered;
- * - it already contains an equivalent change: adopt the remote state, nothing to push;
- * - someone else pushed to it (or an earlier ticket of a follow-up chain did): rebase our one
- *   commit onto it and push once more, or stop with PublishFailed and a hint.
+ * Pushing a ticket's commit (exactly the proven tree) to its branch on GitHub. A plain push creates
+ * the branch or fast-forwards it; when GitHub rejects it, the remote branch is fetched into the
+ * trusted git dir and judged (change.ts):
+ * - it holds a later attempt of this ticket: stale_attempt, the branch is left alone;
+ * - it already holds this ticket's tree (a worker died after pushing): adopt it, push nothing;
+ * - it holds an earlier attempt of this ticket on a parent this change contains: replace it, with
+ *   a lease on the sha just read, so a concurrent push by someone else is never clobbered;
+ * - anything else (someone else pushed): publish_failed. The change is never rebased onto the new
+ *   branch state, because a rebased tree is not the tree that was proven.
  */
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { git, headOf, identityEnv, pushRef, ticketOfCommit, type GitIdentity } from './github-git.ts';
+import { judgeHead, readHead, staleAttempt } from './change.ts';
+import { fetchRemoteBranch, pushCommit } from './github-git.ts';
+import type { PublishChange } from './types.ts';
 
-export interface PushBranchInput {
-  worktree: string;
+export interface PushChangeInput {
+  change: PublishChange;
+  /** Our commit of `change.tree` on `change.parent`, already in `change.gitDir`. */
+  commit: string;
   url: string;
   branch: string;
   ticketId: string;
-  /** Credentials for this push only (see gitAuthEnv). */
+  attempt: number;
+  /** Credentials for these commands only (see gitAuthEnv). */
   authEnv: Record<string, string>;
-  author: GitIdentity;
   log: Logger;
 }
 
-export interface PushBranchResult {
+export interface PushChangeResult {
+  /** The commit at the head of the branch now; its tree is `change.tree`. */
   sha: string;
-  /** How the push went: a new or fast-forwarded branch, a replaced earlier attempt, a rebase, or nothing to do. */
-  via: 'push' | 'replaced' | 'rebased' | 'up-to-date';
+  /** A new or fast-forwarded branch, a replaced earlier attempt, or nothing to do. */
+  via: 'push' | 'replaced' | 'up-to-date';
 }
 
-export async function pushBranch(input: PushBranchInput): Promise<PushBranchResult> {
-  const { worktree: cwd, url, authEnv, log } = input;
-  const dst = `refs/heads/${input.branch}`;
-  const first = await pushRef(url, 'HEAD', dst, { cwd, env: authEnv });
-  if (first.ok) return { sha: await headOf(cwd), via: first.flag === '=' ? 'up-to-date' : 'push' };
+export async function pushChange(input: PushChangeInput): Promise<PushChangeResult> {
+  const { change, commit, url, branch, authEnv, log } = input;
+  const push = (lease?: string) =>
+    pushCommit({ gitDir: change.gitDir, commit, remoteUrl: url, branch, env: authEnv, lease });
+  const first = await push();
+  if (first.ok) return { sha: commit, via: first.flag === '=' ? 'up-to-date' : 'push' };
 
-  // Rejected: see what the remote branch holds now.
-  await git(['fetch', '--no-tags', '-q', url, dst], { cwd, env: authEnv });
-  const remote = (await git(['rev-parse', 'FETCH_HEAD'], { cwd })).stdout.trim();
-  const remoteTicket = await ticketOfCommit(cwd, remote);
-  log.info({ branch: input.branch, remoteTicket }, 'push rejected; the remote branch moved');
-
-  // Our patch is already there (same change pushed before the worker died): adopt the remote.
-  const cherry = await git(['cherry', remote, 'HEAD', 'HEAD~1'], { cwd });
-  if (cherry.stdout.trim().startsWith('-')) {
-    await git(['reset', '-q', '--hard', remote], { cwd });
-    return { sha: remote, via: 'up-to-date' };
-  }
-
-  // An earlier attempt of this very ticket, on the same base: ours supersedes it.
-  const remoteParent = (await git(['rev-parse', `${remote}~1`], { cwd, okCodes: [128] })).stdout.trim();
-  const ourParent = (await git(['rev-parse', 'HEAD~1'], { cwd })).stdout.trim();
-  if (remoteTicket === input.ticketId && remoteParent === ourParent) {
-    const forced = await pushRef(url, 'HEAD', dst, { cwd, env: authEnv, lease: remote });
-    if (forced.ok) return { sha: await headOf(cwd), via: 'replaced' };
-  } else {
-    const rebased = await git(['rebase', '-q', '--onto', remote, 'HEAD~1'], {
-      cwd,
-      env: identityEnv(input.author),
-      okCodes: [1, 128],
-    });
-    if (rebased.code !== 0) {
-      await git(['rebase', '--abort'], { cwd, okCodes: [1, 128] });
+  const remote = await readHead(change.gitDir, await fetchRemoteBranch(change.gitDir, url, branch, authEnv));
+  const verdict = await judgeHead(change.gitDir, remote, {
+    ticketId: input.ticketId,
+    attempt: input.attempt,
+    change,
+  });
+  log.info(
+    { branch, verdict, remoteTicket: remote.ticketId, remoteAttempt: remote.attempt },
+    'push rejected; the remote branch moved',
+  );
+  switch (verdict) {
+    case 'stale':
+      throw staleAttempt(branch, remote, input.attempt);
+    case 'adopt':
+      return { sha: remote.sha, via: 'up-to-date' };
+    case 'replace': {
+      const forced = await push(remote.sha);
+      if (forced.ok) return { sha: commit, via: 'replaced' };
+      throw new CodedError(ErrorCode.PublishFailed, `the branch ${branch} kept moving while pushing`, {
+        hint: 'someone is pushing to the branch at the same time; retry the ticket',
+        retryable: true,
+      });
+    }
+    case 'foreign':
       throw new CodedError(
         ErrorCode.PublishFailed,
-        `the branch ${input.branch} moved on GitHub and this change does not apply on top of it`,
+        `the branch ${branch} moved on GitHub (now at ${remote.sha.slice(0, 12)}); the proven change was not pushed over it`,
         {
-          hint: 'someone pushed conflicting commits to the branch; resolve on the PR, or retry the ticket from the new branch state',
+          hint: 'someone else pushed to the branch; the ticket must be retried from the new branch state (a rebased change would not be the one that was proven)',
         },
       );
-    }
-    const again = await pushRef(url, 'HEAD', dst, { cwd, env: authEnv });
-    if (again.ok) return { sha: await headOf(cwd), via: 'rebased' };
   }
-  throw new CodedError(ErrorCode.PublishFailed, `the branch ${input.branch} kept moving while pushing`, {
-    hint: 'someone is pushing to the branch at the same time; retry the ticket',
-    retryable: true,
-  });
 }

@@ -1,7 +1,8 @@
 /**
- * The GitHub forge: commits the ticket's worktree as the bot, pushes the branch with a credential
- * that lives only for that command, opens or updates the branch's one PR, and publishes evidence
- * to the `loopwright-evidence` branch. Follow-ups come back in through the webhook or the poller.
+ * The GitHub forge: commits the proven tree as the bot in the trusted git dir, pushes exactly that
+ * commit with a credential that lives only for that command, opens or updates the branch's one PR,
+ * and publishes evidence to the `loopwright-evidence` branch. Follow-ups come back in through the
+ * webhook or the poller.
  */
 import type { Config } from '../config/schema.ts';
 import { asCodedError, ErrorCode } from '../core/errors.ts';
@@ -9,9 +10,10 @@ import type { Logger } from '../core/log.ts';
 import type { PullRequestRef } from '../core/ticket.ts';
 import { createGitHubClient, gitUrlFor, type GitHubClient } from './github-client.ts';
 import { gfmProblems, githubEvidenceLinker } from './github-body.ts';
-import { commitWorktree, gitAuthEnv } from './github-git.ts';
+import { commitChange } from './change.ts';
+import { gitAuthEnv } from './github-git.ts';
 import { findOpenPull, upsertPullRequest } from './github-pr.ts';
-import { pushBranch } from './github-push.ts';
+import { pushChange } from './github-push.ts';
 import {
   DEFAULT_EVIDENCE_CAP_BYTES,
   publishEvidenceBranch,
@@ -19,7 +21,7 @@ import {
   type EvidencePublication,
   type EvidenceTarget,
 } from './evidence-branch.ts';
-import type { Forge, PublishInput } from './types.ts';
+import type { Forge, PublishInput, PublishResult } from './types.ts';
 
 export { githubEnabled, webUrlFor, gitUrlFor, createGitHubClient } from './github-client.ts';
 export { mountGitHubWebhook, verifyWebhookSignature } from './github-webhook.ts';
@@ -78,27 +80,31 @@ export function createGitHubForge(opts: GitHubForgeOptions): GitHubForge {
     cloneUrl: () => url,
     gitEnv: () => gitAuthEnv(url, client.cachedGitToken()),
 
-    async publish(input: PublishInput): Promise<PullRequestRef> {
+    async publish(input: PublishInput): Promise<PublishResult> {
       const ticketId = input.ticket.id;
       const problems = gfmProblems(input.body);
       if (problems.length)
         log.warn({ ticketId, problems }, 'the PR body will not render as intended on GitHub');
       try {
         const authEnv = gitAuthEnv(url, await client.gitToken());
-        await commitWorktree({
-          worktree: input.worktree,
-          ticketId,
-          title: input.ticket.result?.title ?? input.title,
-          summary: input.ticket.result?.summary ?? '',
+        const commit = await commitChange(
+          input.change,
+          {
+            title: input.ticket.result?.title ?? input.title,
+            summary: input.ticket.result?.summary ?? '',
+            ticketId,
+            attempt: input.attempt,
+          },
           author,
-        });
-        const pushed = await pushBranch({
-          worktree: input.worktree,
+        );
+        const pushed = await pushChange({
+          change: input.change,
+          commit,
           url,
           branch: input.branch,
           ticketId,
+          attempt: input.attempt,
           authEnv,
-          author,
           log,
         });
         log.info({ ticketId, branch: input.branch, via: pushed.via }, 'branch pushed');
@@ -116,7 +122,7 @@ export function createGitHubForge(opts: GitHubForgeOptions): GitHubForge {
           log,
         );
         log.info({ ticketId, number: pr.number, draft: pr.draft }, 'pull request ready');
-        return pr;
+        return { ...pr, commit: pushed.sha };
       } catch (error) {
         throw asCodedError(error, ErrorCode.PublishFailed);
       }

@@ -13,7 +13,7 @@ import {
   type S3EvidenceConfig,
   type S3EvidenceStore,
 } from '../../src/forge/evidence-s3.ts';
-import type { Forge, PublishInput } from '../../src/forge/types.ts';
+import type { Forge, PublishInput, PublishResult } from '../../src/forge/types.ts';
 import type { PullRequestRef } from '../../src/core/ticket.ts';
 import { memoryLogger } from '../fakes/github/setup.ts';
 import { startFakeS3, type FakeS3 } from '../fakes/s3/server.ts';
@@ -232,7 +232,7 @@ describe('wiring', () => {
       gitEnv(): Record<string, string> {
         return {};
       }
-      publish(_input: PublishInput): Promise<PullRequestRef> {
+      publish(_input: PublishInput): Promise<PublishResult> {
         throw new Error('not used');
       }
       findPullRequest(): Promise<PullRequestRef | undefined> {

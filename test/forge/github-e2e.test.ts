@@ -2,8 +2,9 @@
  * The GitHub path end to end through the real pipeline, the way `loopwright run` drives it: config
  * from env (a planted token, the fake API, the repo behind the token-checking git server), the
  * runtime's composition root, the real sandbox and browser, a replayed model. One ticket becomes
- * one PR whose body links evidence on the `loopwright-evidence` branch; a retried ticket updates
- * that PR instead of opening another; a 502 on PR creation is retried; the token leaks nowhere.
+ * one PR whose body links evidence on the `loopwright-evidence` branch and whose head holds exactly
+ * the proven tree; a retried ticket adopts that PR instead of pushing again or opening another; a
+ * 502 on PR creation is retried; the token leaks nowhere.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
@@ -80,12 +81,12 @@ describe('GitHub end to end: a ticket through the pipeline to one PR', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  /** Worktrees the forge published from, with the files holding the token right after publishing. */
-  const worktrees: { dir: string; leaks: string[] }[] = [];
+  /** Trusted git dirs the forge published from, with the files holding the token right after publishing. */
+  const published: { dir: string; leaks: string[] }[] = [];
 
   /**
    * As `loopwright run` does: run in-process, retrying here what the queue would retry. The forge
-   * is the runtime's; publish is only observed, to grep the worktree before its teardown.
+   * is the runtime's; publish is only observed, to check the pushed tree and grep the git dir.
    */
   async function runHere(id: string): Promise<Ticket> {
     const deps = { ...rt.pipeline(), store: rt.tickets.store };
@@ -94,11 +95,15 @@ describe('GitHub end to end: a ticket through the pipeline to one PR', () => {
       ...forge,
       async publish(input) {
         try {
-          return await forge.publish(input);
+          const result = await forge.publish(input);
+          // What is published is what was proven: the branch head holds exactly the change's tree.
+          expect(sh(bare, 'rev-parse', `refs/heads/${input.branch}^{tree}`)).toBe(input.change.tree);
+          expect(sh(bare, 'rev-parse', `refs/heads/${input.branch}`)).toBe(result.commit);
+          return result;
         } finally {
           const basic = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
-          const leaks = [TOKEN, basic].flatMap((n) => filesContaining(input.worktree, n));
-          worktrees.push({ dir: input.worktree, leaks });
+          const dir = input.change.gitDir;
+          published.push({ dir, leaks: [TOKEN, basic].flatMap((n) => filesContaining(dir, n)) });
         }
       },
     };
@@ -139,6 +144,7 @@ describe('GitHub end to end: a ticket through the pipeline to one PR', () => {
     expect(sh(bare, 'rev-list', '--count', `main..${branchRef}`)).toBe('1');
     const message = sh(bare, 'log', '-1', '--format=%B', branchRef);
     expect(message).toMatch(new RegExp(`^Loopwright-Ticket: ${id}$`, 'm'));
+    expect(message).toMatch(/^Loopwright-Attempt: 1$/m);
     expect(message.split('\n')[0]).toBe('Show Saved on the page');
     expect(sh(bare, 'log', '-1', '--format=%an <%ae>|%cn <%ce>', branchRef)).toBe(
       `${AUTHOR.name} <${AUTHOR.email}>|${AUTHOR.name} <${AUTHOR.email}>`,
@@ -194,10 +200,12 @@ describe('GitHub end to end: a ticket through the pipeline to one PR', () => {
     expect(api.violations).toEqual([]);
   }, 120_000);
 
-  it('a retried ticket updates its PR instead of opening another', async () => {
+  it('a retried ticket adopts what it published instead of pushing or opening another PR', async () => {
     const id = ticket.id;
     const before = api.pulls[0]!;
     const creates = api.callsOf('pulls/create').length;
+    const publishes = published.length;
+    const head = sh(bare, 'rev-parse', `refs/heads/${before.head}`);
     // The PR opened, then the run did not settle (the worker died); an operator retries it.
     await rt.tickets.store.update(id, {
       status: 'failed',
@@ -206,13 +214,14 @@ describe('GitHub end to end: a ticket through the pipeline to one PR', () => {
     await rt.tickets.store.retry(id);
     const again = await runHere(id);
     expect(again.status, diag(again)).toBe('pr_opened');
-    expect(again.attempts).toBe(2);
+    expect(again.run).toBeGreaterThan(1); // a new attempt ran, and adopted the first one's push
     expect(again.pr).toEqual(ticket.pr);
+    expect(again.published).toMatchObject({ commit: head, run: 1 });
+    expect(published).toHaveLength(publishes);
     expect(api.pulls).toHaveLength(1);
     expect(api.callsOf('pulls/create')).toHaveLength(creates);
-    expect(api.callsOf('pulls/update').length).toBeGreaterThan(0);
     expect(api.pulls[0]!.number).toBe(before.number);
-    expect(sh(bare, 'rev-list', '--count', `main..refs/heads/${before.head}`)).toBe('1');
+    expect(sh(bare, 'rev-parse', `refs/heads/${before.head}`)).toBe(head);
     expect(api.violations).toEqual([]);
   }, 120_000);
 
@@ -235,9 +244,9 @@ describe('GitHub end to end: a ticket through the pipeline to one PR', () => {
     const tickets = await rt.tickets.store.list({});
     expect(tickets.length).toBe(2);
     const timelines = await Promise.all(tickets.map((t) => rt.tickets.store.timeline(t.id)));
-    // Three publishes (first run, retry, the 502 ticket), each from a worktree (.git included).
-    expect(worktrees).toHaveLength(3);
-    for (const wt of worktrees) expect(wt.leaks, wt.dir).toEqual([]);
+    // Two publishes (the first ticket, the 502 ticket; the retry adopted), from the trusted git dir.
+    expect(published).toHaveLength(2);
+    for (const p of published) expect(p.leaks, p.dir).toEqual([]);
     for (const needle of [TOKEN, basic]) {
       expect(filesContaining(home, needle)).toEqual([]);
       expect(filesContaining(path.join(root, 'git'), needle)).toEqual([]);

@@ -1,26 +1,32 @@
 /**
- * Commits and pushes over real transports: file:// and smart HTTP through `git http-backend`
- * behind a server that demands the token. Includes the non-fast-forward cases.
+ * Committing the proven tree in the trusted git dir and pushing exactly that commit, over real
+ * transports: file:// and smart HTTP through `git http-backend` behind a server that demands the
+ * token. Includes a branch that moved under us: adopted, replaced, refused as stale, or refused
+ * because someone else pushed (never rebased: a rebased tree was never proven).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodedError, ErrorCode } from '../../src/core/errors.ts';
-import { commitWorktree, gitAuthEnv } from '../../src/forge/github-git.ts';
-import { pushBranch } from '../../src/forge/github-push.ts';
+import { commitChange } from '../../src/forge/change.ts';
+import { gitAuthEnv } from '../../src/forge/github-git.ts';
+import { pushChange } from '../../src/forge/github-push.ts';
+import type { PublishChange } from '../../src/forge/types.ts';
 import { startGitHttpServer, type GitHttpServer } from '../fakes/github/git-http.ts';
 import { filesContaining, makeBareRepo, makeWorktree, sh } from '../fakes/github/repos.ts';
 import { memoryLogger } from '../fakes/github/setup.ts';
+import { changeMaker, type ChangeMaker } from '../helpers/change.ts';
 
 const TOKEN = 'ghs_plantedTOKENvalue0123456789abcdefXYZ';
 const author = { name: 'Loopwright', email: 'loopwright@users.noreply.github.com' };
 
-describe('commit and push', () => {
+describe('commit and push the proven tree', () => {
   let root: string;
   let bare: string;
   let server: GitHttpServer;
   let httpUrl: string;
+  let mirror: ChangeMaker;
   const dirs: string[] = [];
   const { log, lines } = memoryLogger();
 
@@ -29,71 +35,76 @@ describe('commit and push', () => {
     bare = makeBareRepo(root, 'acme', 'app');
     server = await startGitHttpServer({ root, accepts: (t) => t === TOKEN });
     httpUrl = `${server.url}/acme/app.git`;
+    mirror = changeMaker(bare);
   });
   afterAll(async () => {
     await server?.close();
+    mirror?.cleanup();
     for (const d of [root, ...dirs]) rmSync(d, { recursive: true, force: true });
   });
 
-  const worktree = (branch: string, from?: string) => {
-    const wt = makeWorktree(bare, branch, from);
-    dirs.push(wt);
-    return wt;
-  };
-  const change = (wt: string, file: string, content: string) => writeFileSync(path.join(wt, file), content);
-  const commit = (wt: string, ticketId: string) =>
-    commitWorktree({
-      worktree: wt,
-      ticketId,
-      title: 'Make the button blue',
-      summary: 'It is blue now.',
-      author,
-    });
-
-  /** Pushes as the bot; over smart HTTP with the planted token unless told otherwise. */
-  const push = (
-    worktree: string,
+  /** Commits `change` as the bot and pushes it; over smart HTTP with the planted token unless told otherwise. */
+  const publish = async (
+    change: PublishChange,
     branch: string,
     ticketId: string,
-    over: { url?: string; token?: string } = {},
+    over: { url?: string; token?: string; attempt?: number } = {},
   ) => {
     const url = over.url ?? httpUrl;
-    return pushBranch({
-      worktree,
+    const attempt = over.attempt ?? 1;
+    const message = { title: 'Make the button blue', summary: 'It is blue now.', ticketId, attempt };
+    const commit = await commitChange(change, message, author);
+    return pushChange({
+      change,
+      commit,
       url,
       branch,
       ticketId,
+      attempt,
       authEnv: gitAuthEnv(url, over.token ?? TOKEN),
-      author,
       log,
     });
   };
+  const remoteHead = (branch: string) => sh(bare, 'rev-parse', `refs/heads/${branch}`);
 
-  it('commits as the bot with the ticket trailer and pushes over smart HTTP with the token', async () => {
-    const wt = worktree('loopwright/t_a-blue');
-    change(wt, 'app.js', 'export const color = "blue";\n');
-    await commit(wt, 't_a');
-    const result = await push(wt, 'loopwright/t_a-blue', 't_a');
+  /** Someone else's commit on `branch` (from main unless it exists), pushed with plain git. */
+  const pushByHand = (branch: string, file: string, content: string, from = 'main') => {
+    const wt = makeWorktree(bare, `hand-${branch}`, from);
+    dirs.push(wt);
+    writeFileSync(path.join(wt, file), content);
+    sh(wt, 'add', '-A');
+    sh(wt, 'commit', '-q', '-m', 'by a human');
+    sh(wt, 'push', '-q', '-f', bare, `HEAD:refs/heads/${branch}`);
+    return sh(wt, 'rev-parse', 'HEAD');
+  };
+
+  it('commits the exact tree as the bot with ticket and attempt trailers, and pushes it with the token', async () => {
+    const change = await mirror.change({ 'app.js': 'export const color = "blue";\n' });
+    const result = await publish(change, 'loopwright/t_a-blue', 't_a');
     expect(result.via).toBe('push');
-    expect(sh(bare, 'rev-parse', 'refs/heads/loopwright/t_a-blue')).toBe(result.sha);
-    expect(
-      sh(bare, 'log', '-1', '--format=%an <%ae>|%s|%(trailers:key=Loopwright-Ticket,valueonly)', result.sha),
-    ).toBe('Loopwright <loopwright@users.noreply.github.com>|Make the button blue|t_a');
+    expect(remoteHead('loopwright/t_a-blue')).toBe(result.sha);
+    expect(sh(bare, 'rev-parse', `${result.sha}^{tree}`)).toBe(change.tree);
+    expect(sh(bare, 'rev-parse', `${result.sha}^`)).toBe(change.parent);
+    expect(sh(bare, 'log', '-1', '--format=%an <%ae>|%s', result.sha)).toBe(
+      'Loopwright <loopwright@users.noreply.github.com>|Make the button blue',
+    );
+    expect(sh(bare, 'log', '-1', '--format=%(trailers:only)', result.sha)).toBe(
+      'Loopwright-Ticket: t_a\nLoopwright-Attempt: 1',
+    );
     // The transport really demanded and got the credential.
     expect(server.requests.some((r) => r.path.endsWith('git-receive-pack') && r.authorized)).toBe(true);
-    // The token is nowhere in the worktree (incl. .git), nor in the log.
-    expect(filesContaining(wt, TOKEN)).toEqual([]);
-    expect(filesContaining(wt, Buffer.from(`x-access-token:${TOKEN}`).toString('base64'))).toEqual([]);
-    expect(sh(wt, 'config', '--list')).not.toContain(TOKEN);
+    // The token is nowhere in the trusted git dir (config included), nor in the log.
+    expect(filesContaining(mirror.gitDir, TOKEN)).toEqual([]);
+    expect(filesContaining(mirror.gitDir, Buffer.from(`x-access-token:${TOKEN}`).toString('base64'))).toEqual(
+      [],
+    );
     expect(lines.join('')).not.toContain(TOKEN);
   });
 
   it('refuses a wrong token with PublishFailed and no token in the message', async () => {
-    const wt = worktree('loopwright/t_b-x');
-    change(wt, 'b.txt', 'b\n');
-    await commit(wt, 't_b');
+    const change = await mirror.change({ 'b.txt': 'b\n' });
     const wrong = 'ghs_wrongTOKENvalue0123456789abcdefXYZ';
-    const error = await push(wt, 'loopwright/t_b-x', 't_b', { token: wrong }).catch((e: unknown) => e);
+    const error = await publish(change, 'loopwright/t_b-x', 't_b', { token: wrong }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CodedError);
     expect((error as CodedError).code).toBe(ErrorCode.PublishFailed);
     expect((error as CodedError).describe()).not.toContain(wrong);
@@ -102,72 +113,67 @@ describe('commit and push', () => {
   });
 
   it('pushes over file:// without any credential', async () => {
-    const wt = worktree('loopwright/t_c-file');
-    change(wt, 'c.txt', 'c\n');
-    await commit(wt, 't_c');
+    const change = await mirror.change({ 'c.txt': 'c\n' });
     const url = `file://${bare}`;
-    const result = await push(wt, 'loopwright/t_c-file', 't_c', { url });
+    const result = await publish(change, 'loopwright/t_c-file', 't_c', { url });
     expect(result.via).toBe('push');
     expect(gitAuthEnv(url, TOKEN)).toEqual({});
   });
 
-  it('rebases onto a branch someone else pushed to, and pushes once more', async () => {
-    const branch = 'loopwright/t_d-rebase';
-    const mine = worktree(branch);
-    // Someone pushes an unrelated commit to the ticket branch first.
-    const theirs = worktree(branch);
-    change(theirs, 'docs.md', 'notes\n');
-    sh(theirs, 'add', '-A');
-    sh(theirs, 'commit', '-q', '-m', 'docs by a human');
-    sh(theirs, 'push', '-q', bare, `HEAD:refs/heads/${branch}`);
-
-    change(mine, 'app.js', 'export const color = "green";\n');
-    await commit(mine, 't_d');
-    const result = await push(mine, branch, 't_d');
-    expect(result.via).toBe('rebased');
-    const subjects = sh(bare, 'log', '--format=%s', `refs/heads/${branch}`).split('\n');
-    expect(subjects.slice(0, 2)).toEqual(['Make the button blue', 'docs by a human']);
-  });
-
-  it('stops with PublishFailed and a hint when the pushed-to branch conflicts', async () => {
-    const branch = 'loopwright/t_e-conflict';
-    const mine = worktree(branch);
-    const theirs = worktree(branch);
-    change(theirs, 'app.js', 'export const color = "purple";\n');
-    sh(theirs, 'commit', '-q', '-am', 'purple');
-    sh(theirs, 'push', '-q', bare, `HEAD:refs/heads/${branch}`);
-    change(mine, 'app.js', 'export const color = "orange";\n');
-    await commit(mine, 't_e');
-    const error = (await push(mine, branch, 't_e').catch((e: unknown) => e)) as CodedError;
+  it('stops with PublishFailed when someone else pushed to the branch, overwriting nothing', async () => {
+    const branch = 'loopwright/t_d-moved';
+    const theirs = pushByHand(branch, 'docs.md', 'notes\n');
+    const change = await mirror.change({ 'app.js': 'export const color = "green";\n' });
+    const error = (await publish(change, branch, 't_d').catch((e: unknown) => e)) as CodedError;
+    expect(error).toBeInstanceOf(CodedError);
     expect(error.code).toBe(ErrorCode.PublishFailed);
-    expect(error.hint).toMatch(/pushed/);
-    // The worktree is left clean, not mid-rebase, and the remote untouched.
-    expect(sh(mine, 'status', '--porcelain')).toBe('');
-    expect(sh(bare, 'log', '-1', '--format=%s', `refs/heads/${branch}`)).toBe('purple');
+    expect(error.hint).toMatch(/retried from the new branch state/);
+    expect(remoteHead(branch)).toBe(theirs);
+    // Also when our ticket's commit sits on top of theirs but ours was built without it.
+    const mine = await publish(change, 'loopwright/t_d-own', 't_d');
+    pushByHand('loopwright/t_d-own', 'docs.md', 'notes\n', 'loopwright/t_d-own');
+    const retry = await mirror.change({ 'app.js': 'export const color = "lime";\n' });
+    const again = (await publish(retry, 'loopwright/t_d-own', 't_d', { attempt: 2 }).catch(
+      (e: unknown) => e,
+    )) as CodedError;
+    expect(again.code).toBe(ErrorCode.PublishFailed);
+    expect(sh(bare, 'rev-parse', 'refs/heads/loopwright/t_d-own~1')).toBe(mine.sha);
   });
 
-  it('adopts an earlier attempt of the same ticket with the same change, and replaces one with another change', async () => {
+  it('refuses a stale attempt: the branch holds attempt 2, attempt 1 leaves it unchanged', async () => {
+    const branch = 'loopwright/t_e-stale';
+    const second = await publish(await mirror.change({ 'app.js': 'two\n' }), branch, 't_e', { attempt: 2 });
+    const error = (await publish(await mirror.change({ 'app.js': 'one\n' }), branch, 't_e', {
+      attempt: 1,
+    }).catch((e: unknown) => e)) as CodedError;
+    expect(error).toBeInstanceOf(CodedError);
+    expect(error.code).toBe(ErrorCode.StaleAttempt);
+    expect(remoteHead(branch)).toBe(second.sha);
+  });
+
+  it('adopts an earlier attempt holding the same tree, and replaces one holding another', async () => {
     const branch = 'loopwright/t_f-retry';
-    const first = worktree(branch);
-    change(first, 'app.js', 'export const color = "teal";\n');
-    await commit(first, 't_f');
-    await push(first, branch, 't_f');
-    const firstSha = sh(bare, 'rev-parse', `refs/heads/${branch}`);
+    const first = await publish(await mirror.change({ 'app.js': 'teal\n' }), branch, 't_f');
+    const same = await publish(await mirror.change({ 'app.js': 'teal\n' }), branch, 't_f', { attempt: 2 });
+    expect(same).toEqual({ sha: first.sha, via: 'up-to-date' });
 
-    await new Promise((r) => setTimeout(r, 1100)); // a later commit time, so a different sha
-    const same = worktree(branch);
-    change(same, 'app.js', 'export const color = "teal";\n');
-    await commit(same, 't_f');
-    expect(sh(same, 'rev-parse', 'HEAD')).not.toBe(firstSha);
-    const adopted = await push(same, branch, 't_f');
-    expect(adopted).toEqual({ sha: firstSha, via: 'up-to-date' });
-
-    const other = worktree(branch);
-    change(other, 'app.js', 'export const color = "navy";\n');
-    await commit(other, 't_f');
-    const replaced = await push(other, branch, 't_f');
+    const other = await mirror.change({ 'app.js': 'navy\n' });
+    const replaced = await publish(other, branch, 't_f', { attempt: 3 });
     expect(replaced.via).toBe('replaced');
-    expect(sh(bare, 'show', `refs/heads/${branch}:app.js`)).toBe('export const color = "navy";');
+    expect(remoteHead(branch)).toBe(replaced.sha);
+    expect(sh(bare, 'rev-parse', `refs/heads/${branch}^{tree}`)).toBe(other.tree);
     expect(sh(bare, 'rev-list', '--count', `main..refs/heads/${branch}`)).toBe('1');
+  });
+
+  it('replaces an earlier attempt built on an older base that this change contains', async () => {
+    const branch = 'loopwright/t_g-rebased-base';
+    const first = await publish(await mirror.change({ 'app.js': 'one\n' }), branch, 't_g');
+    pushByHand('main', 'NEWS.md', 'main moved on\n');
+    mirror.refresh();
+    const retry = await mirror.change({ 'app.js': 'two\n' });
+    expect(retry.parent).not.toBe(sh(bare, 'rev-parse', `${first.sha}^`));
+    const replaced = await publish(retry, branch, 't_g', { attempt: 2 });
+    expect(replaced.via).toBe('replaced');
+    expect(sh(bare, 'rev-parse', `refs/heads/${branch}^{tree}`)).toBe(retry.tree);
   });
 });

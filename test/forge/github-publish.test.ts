@@ -15,18 +15,22 @@ import { pruneEvidenceBranch } from '../../src/forge/evidence-branch.ts';
 import { startGitHubWorld, TOKEN, type GitHubWorld } from '../fakes/github/harness.ts';
 import { filesContaining, objectsContaining, sh } from '../fakes/github/repos.ts';
 import { memoryLogger, testTicket } from '../fakes/github/setup.ts';
+import { changeMaker, type ChangeMaker } from '../helpers/change.ts';
 
 describe('publishing under failure, and evidence', () => {
   let world: GitHubWorld;
   let evidenceRoot: string;
+  let mirror: ChangeMaker;
   const logs = memoryLogger();
   beforeAll(async () => {
     world = await startGitHubWorld();
+    mirror = changeMaker(world.bare);
     evidenceRoot = mkdtempSync(path.join(os.tmpdir(), 'lw-evidence-'));
   });
   afterAll(async () => {
     expect(world.api.violations).toEqual([]);
     await world.close();
+    mirror?.cleanup();
     rmSync(evidenceRoot, { recursive: true, force: true });
   });
 
@@ -46,8 +50,7 @@ describe('publishing under failure, and evidence', () => {
 
   it('yields exactly one PR when a worker is killed after the push and the ticket is retried', async () => {
     const branch = 'loopwright/t_kill-blue';
-    const first = world.worktree(branch);
-    writeFileSync(path.join(first, 'app.js'), 'export const color = "blue";\n');
+    const first = await mirror.change({ 'app.js': 'export const color = "blue";\n' });
     const arrived = world.api.hold('pulls/list');
     const child = spawn(
       process.execPath,
@@ -55,7 +58,8 @@ describe('publishing under failure, and evidence', () => {
         path.resolve(import.meta.dirname, '../fakes/github/publish-child.ts'),
         JSON.stringify({
           config: { githubToken: TOKEN, githubApiUrl: world.api.url, repo: world.repoUrl },
-          worktree: first,
+          change: first,
+          attempt: 1,
           branch,
           ticketId: 't_kill',
         }),
@@ -69,13 +73,16 @@ describe('publishing under failure, and evidence', () => {
     expect(sh(world.bare, 'rev-parse', '--verify', `refs/heads/${branch}`)).toMatch(/^[0-9a-f]{40}$/);
     expect(world.api.pulls).toHaveLength(0);
 
-    // The retried ticket runs again in a fresh worktree (a new commit of the same change).
-    const retry = world.worktree(branch);
-    writeFileSync(path.join(retry, 'app.js'), 'export const color = "blue";\n');
+    const pushed = sh(world.bare, 'rev-parse', `refs/heads/${branch}`);
+
+    // The retried ticket runs again (attempt 2) and proves the same tree: the pushed commit is adopted.
+    const retry = await mirror.change({ 'app.js': 'export const color = "blue";\n' });
+    expect(retry.tree).toBe(first.tree);
     const forge = createGitHubForge({ config: world.config(), log: logs.log });
     const pr = await forge.publish({
       ticket: testTicket('t_kill'),
-      worktree: retry,
+      change: retry,
+      attempt: 2,
       branch,
       baseBranch: 'main',
       title: 'Make the button blue',
@@ -84,14 +91,16 @@ describe('publishing under failure, and evidence', () => {
     });
     const again = await forge.publish({
       ticket: testTicket('t_kill'),
-      worktree: retry,
+      change: retry,
+      attempt: 2,
       branch,
       baseBranch: 'main',
       title: 'Make the button blue',
       body: 'b2',
       draft: false,
     });
-    expect(again.number).toBe(pr.number);
+    expect(pr.commit).toBe(pushed);
+    expect(again).toMatchObject({ number: pr.number, commit: pushed });
     expect(world.api.pulls.filter((p) => p.head === branch)).toHaveLength(1);
     expect(world.api.callsOf('pulls/create')).toHaveLength(1);
     expect(sh(world.bare, 'rev-list', '--count', `main..refs/heads/${branch}`)).toBe('1');
@@ -100,8 +109,7 @@ describe('publishing under failure, and evidence', () => {
   it('publishes evidence to the orphan branch, links it, caps it, and keeps it out of the PR diff', async () => {
     const forge = createGitHubForge({ config: world.config(), log: logs.log, evidenceCapBytes: 1_000_000 });
     const branch = 'loopwright/t_ev1-blue';
-    const wt = world.worktree(branch);
-    writeFileSync(path.join(wt, 'app.js'), 'export const color = "blue";\n');
+    const change = await mirror.change({ 'app.js': 'export const color = "blue";\n' });
     const { dir, files } = evidenceDir('t_ev1', {
       'trace.zip': randomBytes(900_000),
       'transcript.jsonl': '{"text":"key sk-proj-abcdefghijklmnopqrstuvwxyz012345"}\n',
@@ -117,7 +125,8 @@ describe('publishing under failure, and evidence', () => {
     expect(published.skipped.map((s) => s.path).sort()).toEqual(['trace.zip', 'transcript.jsonl']);
     const pr = await forge.publish({
       ticket: testTicket('t_ev1'),
-      worktree: wt,
+      change,
+      attempt: 1,
       branch,
       baseBranch: 'main',
       title: 'Blue',
@@ -133,10 +142,10 @@ describe('publishing under failure, and evidence', () => {
     expect(sh(world.bare, 'rev-list', '--count', ref)).toBe('1');
     // Orphan: shares no history with main.
     expect(() => sh(world.bare, 'merge-base', 'main', ref)).toThrow();
-    // The PR's diff is only the change; the worktree never saw the evidence branch.
+    // The PR's diff is only the change; the trusted git dir never saw the evidence branch.
     expect(sh(world.bare, 'diff', '--name-only', `main...refs/heads/${branch}`)).toBe('app.js');
-    expect(sh(wt, 'status', '--porcelain')).toBe('');
-    expect(sh(wt, 'for-each-ref', '--format=%(refname)')).not.toContain(EVIDENCE_BRANCH);
+    expect(sh(world.bare, 'rev-parse', `refs/heads/${branch}^{tree}`)).toBe(change.tree);
+    expect(sh(mirror.gitDir, 'for-each-ref', '--format=%(refname)')).not.toContain(EVIDENCE_BRANCH);
 
     // A second ticket adds its directory on top.
     const second = evidenceDir('t_ev2');
@@ -168,11 +177,11 @@ describe('publishing under failure, and evidence', () => {
     expect(await forge.pruneEvidence(30)).toEqual([]);
   }, 30_000);
 
-  it('leaks the token nowhere: worktrees incl. .git, evidence, remote objects, logs, API traffic, PR bodies', () => {
+  it('leaks the token nowhere: the trusted git dir, evidence, remote objects, logs, API traffic, PR bodies', () => {
     const basic = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
     for (const needle of [TOKEN, basic]) {
-      expect(world.worktrees).toHaveLength(3);
-      for (const wt of world.worktrees) expect(filesContaining(wt, needle)).toEqual([]);
+      for (const dir of mirror.dirs) expect(filesContaining(dir, needle)).toEqual([]);
+      expect(objectsContaining(mirror.gitDir, needle)).toBe(false);
       expect(filesContaining(evidenceRoot, needle)).toEqual([]);
       expect(filesContaining(world.root, needle)).toEqual([]);
       expect(objectsContaining(world.bare, needle)).toBe(false);

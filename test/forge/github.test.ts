@@ -4,25 +4,25 @@
  * reviewers, the 422 race, 5xx retries, rate limits, error classification, GHE, App auth.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodedError, ErrorCode } from '../../src/core/errors.ts';
 import { createGitHubForge, githubEnabled, webUrlFor, gitUrlFor } from '../../src/forge/github.ts';
-import type { PublishInput } from '../../src/forge/types.ts';
+import type { PublishChange, PublishInput } from '../../src/forge/types.ts';
 import { startGitHubWorld, TOKEN, type GitHubWorld } from '../fakes/github/harness.ts';
 import { sh } from '../fakes/github/repos.ts';
 import { primaryRateLimit, secondaryRateLimit, serverError } from '../fakes/github/server.ts';
 import { memoryLogger, testConfig, testTicket } from '../fakes/github/setup.ts';
+import { changeMaker, type ChangeMaker } from '../helpers/change.ts';
 
 const input = (
   ticketId: string,
   branch: string,
-  worktree: string,
+  change: PublishChange,
   over: Partial<PublishInput> = {},
 ): PublishInput => ({
   ticket: testTicket(ticketId),
-  worktree,
+  change,
+  attempt: 1,
   branch,
   baseBranch: 'main',
   title: 'Make the button blue',
@@ -31,11 +31,19 @@ const input = (
   ...over,
 });
 
-/** A worktree on `branch` with one new file, ready to publish. */
-const changedWorktree = (world: GitHubWorld, branch: string): string => {
-  const wt = world.worktree(branch);
-  writeFileSync(path.join(wt, 'x.txt'), 'x\n');
-  return wt;
+/** A change adding one file on main, in a trusted git dir of the world's repo. */
+const changed = (world: GitHubWorld): Promise<PublishChange> => mirrorOf(world).change({ 'x.txt': 'x\n' });
+
+const mirrors = new Map<GitHubWorld, ChangeMaker>();
+const mirrorOf = (world: GitHubWorld): ChangeMaker => {
+  const made = mirrors.get(world) ?? changeMaker(world.bare);
+  mirrors.set(world, made);
+  return made;
+};
+const closeWorld = async (world: GitHubWorld) => {
+  mirrors.get(world)?.cleanup();
+  mirrors.delete(world);
+  await world.close();
 };
 
 describe('GitHub forge', () => {
@@ -47,7 +55,7 @@ describe('GitHub forge', () => {
   afterEach(async () => {
     expect(world.api.violations).toEqual([]);
     expect(logs.lines.join('')).not.toContain(TOKEN);
-    await world.close();
+    await closeWorld(world);
   });
 
   const forgeOf = (over: Record<string, unknown> = {}) =>
@@ -56,9 +64,9 @@ describe('GitHub forge', () => {
   it('opens one PR with label and reviewers, then updates it from a follow-up on the same branch', async () => {
     const forge = forgeOf({ githubReviewers: 'octo-reviewer' });
     const branch = 'loopwright/t_1-blue';
-    const wt = world.worktree(branch);
-    writeFileSync(path.join(wt, 'app.js'), 'export const color = "blue";\n');
-    const pr = await forge.publish(input('t_1', branch, wt));
+    const change = await mirrorOf(world).change({ 'app.js': 'export const color = "blue";\n' });
+    const pr = await forge.publish(input('t_1', branch, change));
+    expect(sh(world.bare, 'rev-parse', `refs/heads/${branch}^{tree}`)).toBe(change.tree);
     expect(pr).toMatchObject({
       number: 1,
       branch,
@@ -79,8 +87,8 @@ describe('GitHub forge', () => {
     });
 
     // A follow-up ticket works on the pushed branch and publishes again: same PR, updated.
-    const follow = world.worktree(branch, branch);
-    writeFileSync(path.join(follow, 'app.js'), 'export const color = "navy";\n');
+    mirrorOf(world).refresh();
+    const follow = await mirrorOf(world).change({ 'app.js': 'export const color = "navy";\n' }, branch);
     const again = await forge.publish(
       input('t_2', branch, follow, { title: 'Make it navy', body: 'navy body' }),
     );
@@ -89,6 +97,9 @@ describe('GitHub forge', () => {
     expect(world.api.pulls[0]).toMatchObject({ title: 'Make it navy', body: 'navy body' });
     expect(world.api.callsOf('pulls/create')).toHaveLength(1);
     expect(sh(world.bare, 'rev-list', '--count', `main..refs/heads/${branch}`)).toBe('2');
+    expect(again.commit).toBe(sh(world.bare, 'rev-parse', `refs/heads/${branch}`));
+    expect(sh(world.bare, 'rev-parse', `${again.commit}^{tree}`)).toBe(follow.tree);
+    expect(sh(world.bare, 'rev-parse', `${again.commit}^`)).toBe(pr.commit);
     expect(await forge.findPullRequest(branch)).toMatchObject({ number: 1 });
     expect(await forge.findPullRequest('loopwright/none')).toBeUndefined();
   });
@@ -96,10 +107,10 @@ describe('GitHub forge', () => {
   it('opens a draft when asked and flips the draft state of an existing PR', async () => {
     const forge = forgeOf();
     const branch = 'loopwright/t_3-draft';
-    const wt = changedWorktree(world, branch);
-    expect((await forge.publish(input('t_3', branch, wt, { draft: true }))).draft).toBe(true);
+    const change = await changed(world);
+    expect((await forge.publish(input('t_3', branch, change, { draft: true }))).draft).toBe(true);
     expect(world.api.pulls[0]?.draft).toBe(true);
-    const ready = await forge.publish(input('t_3', branch, wt, { draft: false }));
+    const ready = await forge.publish(input('t_3', branch, change, { draft: false }));
     expect(ready.draft).toBe(false);
     expect(world.api.pulls[0]?.draft).toBe(false);
     expect(world.api.callsOf('graphql')).toHaveLength(1);
@@ -108,11 +119,11 @@ describe('GitHub forge', () => {
   it('answers 422 "A pull request already exists" by finding and updating that PR', async () => {
     const forge = forgeOf();
     const branch = 'loopwright/t_4-race';
-    const wt = changedWorktree(world, branch);
-    await forge.publish(input('t_4', branch, wt));
+    const change = await changed(world);
+    await forge.publish(input('t_4', branch, change));
     // Another worker's lookup raced ours: the list comes back empty once, so create is tried.
     world.api.queue('pulls/list', { status: 200, body: [] });
-    const pr = await forge.publish(input('t_4', branch, wt, { body: 'second body' }));
+    const pr = await forge.publish(input('t_4', branch, change, { body: 'second body' }));
     expect(pr.number).toBe(1);
     expect(world.api.pulls).toHaveLength(1);
     expect(world.api.pulls[0]?.body).toBe('second body');
@@ -122,9 +133,9 @@ describe('GitHub forge', () => {
   it('retries a 502 and succeeds', async () => {
     const forge = forgeOf();
     const branch = 'loopwright/t_5-502';
-    const wt = changedWorktree(world, branch);
+    const change = await changed(world);
     world.api.queue('pulls/create', serverError(502));
-    const pr = await forge.publish(input('t_5', branch, wt));
+    const pr = await forge.publish(input('t_5', branch, change));
     expect(pr.number).toBe(1);
     expect(world.api.callsOf('pulls/create')).toHaveLength(2);
   });
@@ -132,10 +143,10 @@ describe('GitHub forge', () => {
   it('honours a secondary rate limit (retry-after) and a primary one (x-ratelimit-remaining: 0)', async () => {
     const forge = forgeOf();
     const branch = 'loopwright/t_6-limit';
-    const wt = changedWorktree(world, branch);
+    const change = await changed(world);
     world.api.queue('pulls/create', secondaryRateLimit(1));
     world.api.queue('pulls/list', primaryRateLimit(0));
-    await forge.publish(input('t_6', branch, wt));
+    await forge.publish(input('t_6', branch, change));
     const creates = world.api.callsOf('pulls/create');
     expect(creates).toHaveLength(2);
     expect((creates[1]?.at ?? 0) - (creates[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
@@ -172,7 +183,7 @@ describe('GitHub Enterprise and App auth', () => {
   afterEach(async () => {
     if (!world) return;
     expect(world.api.violations).toEqual([]);
-    await world.close();
+    await closeWorld(world);
     world = undefined;
   });
 
@@ -196,8 +207,8 @@ describe('GitHub Enterprise and App auth', () => {
     expect(world.api.url).toMatch(/\/api\/v3$/);
     const forge = createGitHubForge({ config: world.config(), log: memoryLogger().log });
     const branch = 'loopwright/t_7-ghe';
-    const wt = changedWorktree(world, branch);
-    const pr = await forge.publish(input('t_7', branch, wt, { title: 't', body: 'b' }));
+    const change = await changed(world);
+    const pr = await forge.publish(input('t_7', branch, change, { title: 't', body: 'b' }));
     expect(pr.number).toBe(1);
   });
 
@@ -221,8 +232,8 @@ describe('GitHub Enterprise and App auth', () => {
     });
     const forge = createGitHubForge({ config, log });
     const branch = 'loopwright/t_8-app';
-    const wt = changedWorktree(world, branch);
-    const pr = await forge.publish(input('t_8', branch, wt, { title: 't', body: 'b' }));
+    const change = await changed(world);
+    const pr = await forge.publish(input('t_8', branch, change, { title: 't', body: 'b' }));
     expect(pr.number).toBe(1);
     const minted = [...world.api.tokens];
     expect(minted).toHaveLength(1);
