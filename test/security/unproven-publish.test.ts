@@ -82,8 +82,17 @@ describe.skipIf(skipReason)('security: only the proven tree is published', () =>
 
   it('an outcome that says approved without a proof never becomes a ready PR', async () => {
     // A loop runner that edits a file and reports "approved" with no proof attached.
-    const { ticket, diag } = await w.runTicket(scriptedRunner({ file: 'src/unproven.js' }));
+    const { ticket, diag } = await w.runTicket(scriptedRunner({ file: 'src/unproven.js', proof: 'none' }));
     expect(ticket.pr?.draft ?? true, diag).toBe(true);
+    expect(ticket.status, diag).toBe('rejected');
+  }, 120_000);
+
+  it('a candidate whose proof did not prove it (passes on base) is not published', async () => {
+    const { ticket, diag } = await w.runTicket(
+      scriptedRunner({ file: 'src/unproven.js', proof: 'passes_on_base' }),
+    );
+    expect(ticket.pr, diag).toBeUndefined();
+    expect(ticket.error?.message, diag).toMatch(/passes_on_base, not proven/);
   }, 120_000);
 
   it('the agent app editing the worktree after the proof (while the checks run) changes nothing published', async () => {
