@@ -4,12 +4,11 @@
  * pool); a pool sandbox is handed to a ticket with `claim`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { readTargetSettings, type TargetSettings } from '../config/target.ts';
-import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { SandboxApp } from './app.ts';
 import { writeBrowserLauncher } from './browser.ts';
