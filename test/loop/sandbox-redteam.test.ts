@@ -3,7 +3,7 @@
  * policy does not recognise them: the sandbox must contain each one, nothing of the worker may
  * reach the transcript or the events, and the ticket must still end approved.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src/sandbox/index.ts';
@@ -13,6 +13,30 @@ import { fileContains, runScripted, scriptedProve, turn, type Fixture } from './
 
 const CANARY = 'lw-canary-7f3a9c2e51';
 const skip = isolationSkipReason();
+
+/** Host processes whose command line contains `marker` (the sandboxed shell and every fork of it). */
+function processesWith(marker: string): string[] {
+  return readdirSync('/proc').flatMap((pid) => {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) return [];
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      return cmd.includes(marker) ? [`${pid}: ${cmd.slice(0, 120)}`] : [];
+    } catch {
+      return []; // gone between the listing and the read
+    }
+  });
+}
+
+/** Waits until no host process carries `marker`, or fails naming the ones still there. */
+async function expectNoProcessesWith(marker: string, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  let left = processesWith(marker);
+  while (left.length && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = processesWith(marker);
+  }
+  expect(left, `processes of the fork bomb still running ${deadlineMs} ms after the run ended`).toEqual([]);
+}
 
 describe.skipIf(skip)('red team on the real sandbox', () => {
   const world = makeWorld();
@@ -113,11 +137,17 @@ describe.skipIf(skip)('red team on the real sandbox', () => {
     expect(outcome.status).toBe('approved');
     const transcript = readFileSync(transcriptPath, 'utf8');
     expect(transcript + JSON.stringify(events)).not.toContain(CANARY);
+    // What the sandbox guarantees about the fork bomb: the command ends (the forks fail, or the pid
+    // limit or the timeout stops it — which one, and how the shell words it, depends on how busy the
+    // machine is), nothing it forked outlives it, and the sandbox still runs the next command (the
+    // 'alive' expectation above). Not which message a loaded kernel prints.
     const bombResult = transcript
       .split('\n')
-      .find((l) => l.includes('base64 -d') && l.includes('"kind":"tool"'))!;
-    expect(bombResult).toMatch(/fork|Resource temporarily unavailable|retry|timed out/i);
+      .find((l) => l.includes('base64 -d') && l.includes('"kind":"tool"'));
+    expect(bombResult, `no tool result for the fork bomb in the transcript:\n${transcript}`).toBeDefined();
+    expect(bombResult).toMatch(/\((exit code -?\d+|killed by SIG[A-Z]+|timed out after \d+ ms), \d+ ms\)/);
+    await expectNoProcessesWith(bomb, 10_000);
     expect(outcome.guardrailFindings).toEqual([]);
-    expect(await sb.diff()).toContain('+    res.end(`<!doctype html><title>Target app</title>');
+    expect((await sb.snapshot()).diff).toContain('+    res.end(`<!doctype html><title>Target app</title>');
   }, 120_000);
 });
