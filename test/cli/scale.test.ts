@@ -4,47 +4,41 @@
  * worker is killed with SIGKILL mid-ticket: its ticket's lease expires, the other worker retries it
  * (attempt counted, the dead sandbox swept), and the ticket ends with exactly one PR.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ticket } from '../../src/core/ticket.ts';
 import { ADMIN_URL, databaseUrl, runPostgresTests } from '../helpers/postgres.ts';
-import { tempHome } from '../tickets/helpers.ts';
+import { finished, launch as spawnCli, ROOT, tempDir, waitUntil, type Launched } from './process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const NODE = path.join(ROOT, 'node_modules/.bin/node');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Deadlines, a generous multiple of the figures on a busy 2-core machine (load ~20): the web
+// server answered after ~40 s, a ticket was coding ~30 s after the workers started, and all six
+// ended within ~200 s (one waits out a 6 s lease).
+const START_MS = 120_000;
+const CODING_MS = 180_000;
+const ALL_DONE_MS = 480_000;
+const QUICK_MS = 90_000;
+const TERMINAL = ['pr_opened', 'failed', 'rejected', 'cancelled'];
 
 describe.skipIf(!(await runPostgresTests()))('scale-out on Postgres: web + two workers', () => {
-  const tmp = tempHome('lw-scale-');
+  const tmp = tempDir('lw-scale-');
   const dbName = `lw_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
   const dbUrl = databaseUrl(dbName);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const base = `http://127.0.0.1:${port}`;
   const procs: ChildProcess[] = [];
-  const output = new Map<ChildProcess, string>();
+  const launched: Launched[] = [];
   let env: NodeJS.ProcessEnv;
 
   const launch = (...args: string[]) => {
-    const child = spawn(NODE, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    output.set(child, '');
-    const keep = (d: Buffer) => output.set(child, (output.get(child)! + d.toString()).slice(-20_000));
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    procs.push(child);
-    return child;
+    const p = spawnCli(args, { env }, procs);
+    launched.push(p);
+    return p.child;
   };
   const cli = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(NODE, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.on('close', (code) => resolve({ code, stdout }));
-    });
+    finished(spawnCli(args, { env }, procs), `loopwright ${args.join(' ')}`, QUICK_MS);
   const api = async <T>(p: string, init?: RequestInit): Promise<T> => {
     const res = await fetch(`${base}${p}`, { ...init, headers: { 'content-type': 'application/json' } });
     return (await res.json()) as T;
@@ -74,8 +68,9 @@ describe.skipIf(!(await runPostgresTests()))('scale-out on Postgres: web + two w
   });
 
   afterAll(async () => {
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    await sleep(300);
+    const running = procs.filter((p) => p.exitCode === null && p.signalCode === null);
+    for (const p of running) p.kill('SIGKILL');
+    await Promise.all(running.map((p) => new Promise((r) => p.once('close', r))));
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -85,19 +80,15 @@ describe.skipIf(!(await runPostgresTests()))('scale-out on Postgres: web + two w
 
   it(
     'runs six tickets exactly once, surviving a worker killed mid-ticket',
-    { timeout: 300_000 },
+    { timeout: START_MS + CODING_MS + ALL_DONE_MS + 4 * QUICK_MS },
     async () => {
       launch('start', '--no-worker');
-      for (let i = 0; i < 100; i++) {
-        if (
-          await fetch(`${base}/healthz`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          break;
-        await sleep(200);
-      }
+      await waitUntil(
+        () => fetch(`${base}/healthz`).then((r) => r.status),
+        (status) => status === 200,
+        `${base}/healthz answering 200`,
+        START_MS,
+      );
       const w1 = launch('worker');
       const w2 = launch('worker');
 
@@ -122,8 +113,7 @@ describe.skipIf(!(await runPostgresTests()))('scale-out on Postgres: web + two w
         [w1.pid!, w1],
         [w2.pid!, w2],
       ]);
-      let victim: { ticketId: string; pid: number } | undefined;
-      for (let i = 0; i < 300 && !victim; i++) {
+      const findVictim = async () => {
         for (const id of ids) {
           const t = await api<Ticket>(`/api/tickets/${id}`);
           if (t.status !== 'running' || t.stage !== 'coding') continue;
@@ -133,21 +123,32 @@ describe.skipIf(!(await runPostgresTests()))('scale-out on Postgres: web + two w
           const on = entries
             .flatMap((e) => (e.event.type === 'log' ? [/on [^:]+:(\d+)$/.exec(e.event.text ?? '')?.[1]] : []))
             .at(-1);
-          if (on && pids.has(Number(on))) victim = { ticketId: id, pid: Number(on) };
+          if (on && pids.has(Number(on))) return { ticketId: id, pid: Number(on) };
         }
-        if (!victim) await sleep(200);
-      }
+        return undefined;
+      };
+      const victim = await waitUntil(
+        findVictim,
+        (v) => v !== undefined,
+        'a ticket coding on a worker',
+        CODING_MS,
+      );
       expect(victim).toBeDefined();
       pids.get(victim!.pid)!.kill('SIGKILL');
 
-      const deadline = Date.now() + 240_000;
-      let tickets: Ticket[] = [];
-      while (Date.now() < deadline) {
-        tickets = await Promise.all(ids.map((id) => api<Ticket>(`/api/tickets/${id}`)));
-        if (tickets.every((t) => ['pr_opened', 'failed', 'rejected', 'cancelled'].includes(t.status))) break;
-        await sleep(500);
-      }
-      const diag = () => [...output.values()].join('\n---\n').slice(-4000);
+      const statuses = () => Promise.all(ids.map((id) => api<Ticket>(`/api/tickets/${id}`)));
+      const tickets = await waitUntil(
+        statuses,
+        (ts) => ts.every((t) => TERMINAL.includes(t.status)),
+        'all six tickets finished',
+        ALL_DONE_MS,
+        { intervalMs: 500, describe: (ts) => ts.map((t) => `${t.id} ${t.status}/${t.stage}`).join(', ') },
+      );
+      const diag = () =>
+        launched
+          .map((p) => p.output().slice(-20_000))
+          .join('\n---\n')
+          .slice(-4000);
       for (const t of tickets)
         expect(t.status, `${t.id} ${JSON.stringify(t.error)}\n${diag()}`).toBe('pr_opened');
       const killed = tickets.find((t) => t.id === victim!.ticketId)!;
