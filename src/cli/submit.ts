@@ -14,12 +14,16 @@ import type { Flags } from './commands.ts';
 import { followTicket, httpSource, summarize, type TicketSource } from './progress.ts';
 import { publicUrlOf } from './runtime.ts';
 
-/** The running server for this home, if one answers (only asked when on the embedded database). */
+/**
+ * The running server for this home, if one answers (only asked when on the embedded database).
+ * With no server the connection is refused at once; a server that is slow to answer (a busy
+ * machine) is waited for, because opening the embedded database beside it is not an option.
+ */
 async function localServer(config: Config): Promise<string | undefined> {
   if (config.databaseUrl) return undefined;
   const url = publicUrlOf(config);
   try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1500) });
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(15_000) });
     return res.ok ? url : undefined;
   } catch {
     return undefined;
