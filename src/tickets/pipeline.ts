@@ -6,14 +6,16 @@
  * hands it back for a retry when the failure may pass. What is published is the candidate the
  * publish stages cleared (publish.ts), never the live worktree.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { asCodedError, CodedError, ErrorCode, isCodedError } from '../core/errors.ts';
 import type { TicketEvent } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import { addUsage, isTerminal, ticketBranch, type Ticket } from '../core/ticket.ts';
-import { evidenceDirFor } from '../evidence/manifest.ts';
+import { evidenceDirFor, sealManifest } from '../evidence/manifest.ts';
 import type { Forge } from '../forge/types.ts';
 import type { LoopOutcome } from '../loop/index.ts';
 import type { Sandbox, SandboxProvider } from '../sandbox/types.ts';
@@ -338,8 +340,14 @@ async function settleFailure(run: TicketRun, reason: unknown): Promise<RunResult
   }
 }
 
-/** Tears the sandbox down; kept for debugging only when the ticket ended badly. */
+/** Seals the evidence as it stays on disk, then tears the sandbox down (kept only when the ticket ended badly). */
 async function release(run: TicketRun): Promise<void> {
+  const evidenceDir = evidenceDirOf(run.deps.config.home, run.attempt.id);
+  try {
+    if (existsSync(path.join(evidenceDir, 'manifest.json'))) sealManifest(evidenceDir, run.attempt.id);
+  } catch (error) {
+    run.deps.log?.warn({ err: error, ticketId: run.attempt.id }, 'sealing the evidence manifest failed');
+  }
   if (!run.sandbox) return;
   // A retried attempt needs the branch free, and a kept worktree would still hold it checked out.
   const status = run.attempt.ticket.status;
