@@ -9,18 +9,16 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config } from '../config/schema.ts';
 import { asCodedError, CodedError, ErrorCode, isCodedError } from '../core/errors.ts';
 import type { TicketEvent } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import { addUsage, isTerminal, ticketBranch, type Ticket } from '../core/ticket.ts';
 import { evidenceDirFor, sealManifest } from '../evidence/manifest.ts';
-import type { Forge } from '../forge/types.ts';
 import type { LoopOutcome } from '../loop/index.ts';
 import type { Sandbox, SandboxProvider } from '../sandbox/types.ts';
 import { Attempt, type RunResult } from './attempt.ts';
-import { clear, publish } from './publish.ts';
+import { clear, publish, type PublishDeps } from './publish.ts';
 import type { TicketStore } from './types.ts';
 
 export type { RunResult } from './attempt.ts';
@@ -38,17 +36,10 @@ export interface LoopRunInput {
 /** The agent loop for one ticket: a stream of events ending in an outcome (src/loop runTicketLoop). */
 export type LoopRunner = (input: LoopRunInput) => AsyncGenerator<TicketEvent, LoopOutcome>;
 
-export interface PipelineDeps {
-  config: Config;
+export interface PipelineDeps extends PublishDeps {
   store: TicketStore;
-  forge: Forge;
   sandboxes: SandboxProvider;
   runLoop: LoopRunner;
-  /** URL of an evidence file in the PR body. */
-  evidenceUrl: (ticketId: string, rel: string) => string;
-  ticketUrl?: (ticketId: string) => string;
-  /** The model is the scripted replay: the ticket and the PR say so. */
-  scripted?: boolean;
   log?: Logger;
   /** How often a running ticket looks for a cancel from another process (default 1 s). */
   pollMs?: number;

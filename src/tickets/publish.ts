@@ -9,6 +9,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Config } from '../config/schema.ts';
 import {
   attach,
   publishable,
@@ -20,13 +21,23 @@ import {
 import { redact } from '../core/redact.ts';
 import { sealManifest } from '../evidence/manifest.ts';
 import { buildPrBody, diffStat } from '../forge/body.ts';
-import type { PublishResult } from '../forge/types.ts';
+import type { Forge, PublishResult } from '../forge/types.ts';
 import type { LoopOutcome } from '../loop/index.ts';
 import { checkDiff, describeFindings } from '../loop/policy/index.ts';
 import { diffTrees } from '../sandbox/tree.ts';
 import type { Sandbox } from '../sandbox/types.ts';
 import type { Attempt } from './attempt.ts';
-import type { PipelineDeps } from './pipeline.ts';
+
+/** What the publish stages need of the pipeline's dependencies. */
+export interface PublishDeps {
+  config: Config;
+  forge: Forge;
+  /** URL of an evidence file in the PR body. */
+  evidenceUrl: (ticketId: string, rel: string) => string;
+  ticketUrl?: (ticketId: string) => string;
+  /** The model is the scripted replay: the PR says so. */
+  scripted?: boolean;
+}
 
 /** The guardrails on the tree's diff as the trusted git dir computes it (not as the loop reported it). */
 export async function guard(sandbox: Sandbox, c: Candidate, attempt: Attempt): Promise<Candidate> {
@@ -74,7 +85,7 @@ export async function check(
 
 /** Whether the loop's candidate may be published: guard, check, then `publishable`. */
 export async function clear(
-  deps: PipelineDeps,
+  deps: PublishDeps,
   sandbox: Sandbox,
   outcome: LoopOutcome,
   attempt: Attempt,
@@ -96,7 +107,7 @@ export async function clear(
 
 /** Evidence sealed and published, then one commit of exactly the cleared tree, pushed, as a PR. */
 export async function publish(
-  deps: PipelineDeps,
+  deps: PublishDeps,
   input: {
     sandbox: Sandbox;
     outcome: LoopOutcome;
