@@ -117,13 +117,11 @@ export class LocalSandbox implements Sandbox {
     return this.opts.config.home;
   }
 
-  /** Hands a pool sandbox to a ticket: its temporary branch takes the ticket's name. */
+  /** Hands a pool sandbox to a ticket (its worktree is detached at the base: no branch to rename). */
   async claim(ticketId: string, branch: string): Promise<void> {
-    await this.opts.mirror.renameBranch(this._branch, branch);
     this._ticketId = ticketId;
     this._branch = branch;
     this.state.branch = branch;
-    this.state.poolBranch = undefined;
     writeState(this.home, this.state);
   }
 
@@ -224,7 +222,6 @@ export async function buildSandbox(opts: BuildOptions): Promise<LocalSandbox> {
     mirrorDir: mirror.dir,
     worktrees: [worktree],
     branch: opts.branch,
-    poolBranch: opts.ticketId ? undefined : opts.branch,
     processGroups: [],
     createdAt: new Date().toISOString(),
   };
@@ -234,12 +231,12 @@ export async function buildSandbox(opts: BuildOptions): Promise<LocalSandbox> {
   let proxy: AllowProxy | undefined;
   try {
     let t = Date.now();
-    await mirror.sync(opts.fetchMaxAgeMs ?? 0);
+    // A follow-up continues the PR branch as it is now on the forge: always a fresh fetch.
+    await mirror.sync(opts.continueBranch ? 0 : (opts.fetchMaxAgeMs ?? 0));
     const baseCommit = await mirror.commitOf(config.baseBranch);
-    if (opts.continueBranch) await mirror.continueWorktree(worktree, opts.branch);
-    else await mirror.addWorktree(worktree, opts.branch, baseCommit);
     // Read before anything of the agent's runs: the commit it starts from, the settings it runs by.
-    const startCommit = await mirror.commitOfBranch(opts.branch);
+    const startCommit = opts.continueBranch ? await mirror.commitOf(opts.branch) : baseCommit;
+    await mirror.addWorktree(worktree, startCommit);
     mark('worktree', t);
     const settings = readTargetSettings(worktree);
 

@@ -19,7 +19,7 @@ export interface SandboxState {
   mirrorDir: string;
   worktrees: string[];
   branch: string;
-  /** A pool sandbox's temporary branch, deleted with it. */
+  /** A pool sandbox's temporary branch (older versions made one), deleted with it. */
   poolBranch?: string;
   netns?: string;
   cgroup?: string;

@@ -77,53 +77,15 @@ export class Mirror {
     return (await git(['--git-dir', this.dir, 'rev-parse', '--verify', `refs/remotes/origin/${branch}^{commit}`])).trim();
   }
 
-  /** The commit a local (ticket) branch points at. */
-  async commitOfBranch(branch: string): Promise<string> {
-    return (await git(['--git-dir', this.dir, 'rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
-  }
-
-  async hasLocalBranch(branch: string): Promise<boolean> {
-    return git(['--git-dir', this.dir, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).then(
-      () => true,
-      () => false,
-    );
-  }
-
-  /** Adds a worktree on a new branch from `start` (replacing a stale branch of the same name). */
-  addWorktree(dir: string, branch: string, start: string): Promise<void> {
+  /**
+   * Adds a worktree detached at `start`. No ticket branch is checked out in the mirror: publishing
+   * pushes a commit of the proven tree by its sha, so two sandboxes of one ticket (a paused worker
+   * and the one that took over) never contend for a branch.
+   */
+  addWorktree(dir: string, start: string): Promise<void> {
     return this.serial(async () => {
       mkdirSync(path.dirname(dir), { recursive: true });
-      await git(['--git-dir', this.dir, 'worktree', 'add', '--quiet', '-B', branch, dir, start]);
-    });
-  }
-
-  /** Adds a worktree that continues an existing branch (local, else the remote one). */
-  continueWorktree(dir: string, branch: string): Promise<void> {
-    return this.serial(async () => {
-      mkdirSync(path.dirname(dir), { recursive: true });
-      const local = await this.hasLocalBranch(branch);
-      const args = local ? [dir, branch] : ['-b', branch, dir, `refs/remotes/origin/${branch}`];
-      await git(['--git-dir', this.dir, 'worktree', 'add', '--quiet', ...args]);
-    });
-  }
-
-  /** Adds a detached worktree at a commit (the proof's base app). */
-  addDetachedWorktree(dir: string, commit: string): Promise<void> {
-    return this.serial(async () => {
-      mkdirSync(path.dirname(dir), { recursive: true });
-      await git(['--git-dir', this.dir, 'worktree', 'add', '--quiet', '--detach', dir, commit]);
-    });
-  }
-
-  renameBranch(from: string, to: string): Promise<void> {
-    return this.serial(async () => {
-      await git(['--git-dir', this.dir, 'branch', '-M', from, to]);
-    });
-  }
-
-  deleteBranch(branch: string): Promise<void> {
-    return this.serial(async () => {
-      await git(['--git-dir', this.dir, 'branch', '-D', branch]).catch(() => undefined);
+      await git(['--git-dir', this.dir, 'worktree', 'add', '--quiet', '--detach', dir, start]);
     });
   }
 

@@ -58,7 +58,7 @@ describe('git runner on agent-written metadata', () => {
     await mirror.sync();
     const base = await mirror.commitOf('main');
     const wt = path.join(world.root, 'wt');
-    await mirror.addWorktree(wt, 'loopwright/t', base);
+    await mirror.addWorktree(wt, base);
     writeFileSync(path.join(wt, 'src', 'changed.js'), 'export const changed = true;\n');
     evilGitDir(wt, markers);
 

@@ -22,7 +22,8 @@ describe.skipIf(skip)('sandbox pool', () => {
       const claimMs = Date.now() - t;
       expect(claimMs).toBeLessThan(500);
       expect(sb.ticketId).toBe('P1');
-      expect(git(sb.worktree, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('loopwright/P1-pooled');
+      expect(sb.branch).toBe('loopwright/P1-pooled');
+      expect(git(sb.worktree, 'rev-parse', 'HEAD').trim()).toBe(sb.startCommit);
       expect(git(sb.worktree, 'branch', '--list', 'loopwright/pool-*').trim()).toBe('');
       expect((await sb.exec(`curl -s ${sb.app.url}`)).output).toContain('Hello, sandbox!');
       await sb.teardown();
