@@ -4,15 +4,15 @@
  * A is resumed: its writes are refused, it lets go of the ticket, and the forge keeps exactly one
  * PR whose head is B's commit of B's proven tree.
  *
- * Both workers share a Postgres database and the local forge; each has a home of its own, as two
- * machines would (the forge directory is the one thing linked into B's home). On one shared home B
- * could not run the ticket at all: A's worktree in the shared mirror still holds the ticket branch.
+ * Both workers share a Postgres database and one home (its mirror, sandboxes and local forge), as
+ * two workers on one machine do: the paused worker's sandbox must not stand in the way of the one
+ * that takes over (sandbox worktrees are detached, so no ticket branch is held in the mirror).
  * Each worker plays its own scripted trajectory, and the two write different pages, so the trees
  * tell the attempts apart.
  */
 import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,9 +46,9 @@ describe.skipIf(!(await runPostgresTests()))(
     let tickets: Tickets | undefined;
     let forgeRepo = '';
 
-    /** A worker process with its own home and trajectory. */
-    const startWorker = (name: string, trajectory: string): Launched => {
-      const home = path.join(tmp.home, name);
+    /** A worker process on the shared home, with its own trajectory. */
+    const startWorker = (_name: string, trajectory: string): Launched => {
+      const home = path.join(tmp.home, 'shared');
       const env = {
         ...process.env,
         DATABASE_URL: dbUrl,
@@ -96,11 +96,8 @@ describe.skipIf(!(await runPostgresTests()))(
       cpSync(path.join(ROOT, 'test/cli/fixtures/tiny-app'), path.join(tmp.home, 'tiny-app'), {
         recursive: true,
       });
-      // One forge for both homes, as one GitHub serves workers on two machines.
-      mkdirSync(path.join(tmp.home, 'a', 'forge'), { recursive: true });
-      mkdirSync(path.join(tmp.home, 'b'), { recursive: true });
-      symlinkSync(path.join(tmp.home, 'a', 'forge'), path.join(tmp.home, 'b', 'forge'));
-      forgeRepo = path.join(tmp.home, 'a', 'forge', 'tiny.git');
+      mkdirSync(path.join(tmp.home, 'shared'), { recursive: true });
+      forgeRepo = path.join(tmp.home, 'shared', 'forge', 'tiny.git');
     });
 
     afterAll(async () => {
