@@ -49,7 +49,8 @@ export function dirSandboxParts(opts: {
   };
 }
 
-function execIn(cwd: string, command: string): ExecResult {
+/** Runs a shell command in `cwd` on the host (these fakes have no isolation) as an ExecResult. */
+export function execIn(cwd: string, command: string): ExecResult {
   const started = performance.now();
   try {
     const output = execFileSync('bash', ['-c', command], { cwd, encoding: 'utf8', stdio: 'pipe' });

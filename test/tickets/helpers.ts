@@ -2,7 +2,6 @@
  * Test ports for the pipeline: a Sandbox over a plain git clone (no isolation, no app; the real
  * sandbox has its own tests) and scripted loop runners. The store, queue, forge and git are real.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { stamp, type ProofOutcomeKind, type TicketEvent } from '../../src/core/e
 import type { LoopOutcome } from '../../src/loop/index.ts';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
 import type { LoopRunInput, LoopRunner } from '../../src/tickets/pipeline.ts';
-import { dirSandboxParts } from '../helpers/dir-sandbox.ts';
+import { dirSandboxParts, execIn } from '../helpers/dir-sandbox.ts';
 import { git as sh } from '../helpers/git.ts';
 
 export function tempHome(prefix = 'lw-test-'): { home: string; cleanup(): void } {
@@ -87,30 +86,7 @@ export class DirSandboxes implements SandboxProvider {
       },
       browser: { executablePath: '/usr/bin/chromium', args: [] },
       scratchDir,
-      exec: async (command) => {
-        const started = performance.now();
-        try {
-          const output = execFileSync('bash', ['-c', command], { cwd: worktree, encoding: 'utf8' });
-          return {
-            exitCode: 0,
-            signal: null,
-            timedOut: false,
-            durationMs: performance.now() - started,
-            output,
-            truncated: false,
-          };
-        } catch (error) {
-          const e = error as { status?: number; stdout?: string };
-          return {
-            exitCode: e.status ?? 1,
-            signal: null,
-            timedOut: false,
-            durationMs: 1,
-            output: e.stdout ?? '',
-            truncated: false,
-          };
-        }
-      },
+      exec: async (command) => execIn(worktree, command),
       ...dirSandboxParts({
         gitDir: path.join(worktree, '.git'),
         worktree,
