@@ -254,3 +254,94 @@ export async function openWorld(extra: Record<string, string> = {}): Promise<Sec
 /** Proof outcomes in the order the loop reported them. */
 export const proofOutcomes = (events: TicketEvent[]): string[] =>
   events.flatMap((e) => (e.type === 'proof' ? [e.outcome] : []));
+
+/**
+ * Every way of making git run a command that the attack tests know, in one git config: fsmonitor,
+ * hooksPath and pager (core), a clean filter and a textconv driver (named by attributes),
+ * diff.external, and a push rewritten to the ext:: transport. `$d` is the agent's cache directory
+ * in the script of `gitEscapeSetup`.
+ */
+export const ALL_GIT_ESCAPES: string[] = [
+  `printf '\\tfsmonitor = %s/x.sh fsmonitor\\n' "$d"`,
+  `printf '\\thooksPath = %s/hooks\\n' "$d"`,
+  `printf '\\tpager = %s/x.sh pager\\n' "$d"`,
+  `printf '[filter "evil"]\\n\\tclean = %s/x.sh clean\\n\\tsmudge = cat\\n' "$d"`,
+  `printf '[diff "evil"]\\n\\ttextconv = %s/x.sh textconv\\n' "$d"`,
+  `printf '[diff]\\n\\texternal = %s/x.sh ext-diff\\n' "$d"`,
+  `printf '[protocol "ext"]\\n\\tallow = always\\n'`,
+  `printf '[url "ext::sh %s/x.sh transport %%S /"]\\n\\tpushInsteadOf = /\\n' "$d"`,
+];
+
+/** The attributes that name the filter and the textconv driver of ALL_GIT_ESCAPES. */
+export const EVIL_ATTRIBUTES = '* filter=evil\n*.html diff=evil\n*.js diff=evil\n';
+
+/**
+ * A shell script, run in the worktree, that points the worktree's `.git` at a repository of the
+ * agent's own under `dir` (objects borrowed from the real mirror through alternates, so git keeps
+ * working), whose config holds `configLines` and whose `info/attributes` holds `attributes`.
+ * Every command it names is `x.sh <variant>`, which appends the git command line that ran it to
+ * `<outside>/<variant>` (a host directory no sandboxed process can reach) and then does the job git
+ * expects of that command. Core lines of `configLines` come first (they land under `[core]`).
+ */
+export function gitEscapeSetup(opts: {
+  outside: string;
+  dir: string;
+  configLines: string[];
+  attributes?: string;
+}): string {
+  return [
+    '#!/bin/sh',
+    'set -e',
+    `d="$PWD/${opts.dir}"`,
+    'mkdir -p "$d/repo/objects/info" "$d/repo/refs/heads" "$d/repo/info" "$d/hooks"',
+    `sed -n 's#^gitdir: \\(.*\\)/worktrees/[^/]*$#\\1/objects#p' .git > "$d/repo/objects/info/alternates"`,
+    `echo 'ref: refs/heads/main' > "$d/repo/HEAD"`,
+    `printf '${opts.dir}/\\n' > "$d/repo/info/exclude"`,
+    `printf '%s' '${opts.attributes ?? ''}' > "$d/repo/info/attributes"`,
+    `cat > "$d/x.sh" <<'EOF'`,
+    '#!/bin/sh',
+    'v=$1; shift',
+    "p=$(tr '\\0' ' ' < /proc/$PPID/cmdline)",
+    "g=$(awk '{print $4}' /proc/$PPID/stat)",
+    "case $p in git\\ *) ;; *) p=$(tr '\\0' ' ' < /proc/$g/cmdline) ;; esac",
+    `echo "$p" >> ${opts.outside}/$v 2>/dev/null || true`,
+    'case $v in',
+    '  clean) cat ;;',
+    '  textconv) cat "$1" ;;',
+    '  ext-diff) diff -u --label "a/$1" --label "b/$1" "$2" "$5" || true ;;',
+    '  transport) exec git "$@" ;;',
+    'esac',
+    'exit 0',
+    'EOF',
+    'chmod +x "$d/x.sh"',
+    'for h in pre-commit post-commit pre-push post-index-change reference-transaction post-checkout post-rewrite; do',
+    `  printf '#!/bin/sh\\nexec %s/x.sh hook-%s "$@"\\n' "$d" "$h" > "$d/hooks/$h"`,
+    '  chmod +x "$d/hooks/$h"',
+    'done',
+    '{',
+    `  printf '[core]\\n\\trepositoryformatversion = 0\\n\\tbare = false\\n'`,
+    ...opts.configLines.map((l) => `  ${l}`),
+    '} > "$d/repo/config"',
+    `printf 'gitdir: %s/repo\\n' "$d" > .git`,
+    'echo swapped',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The next try when the `.git` pointer is read-only: the config, hooks and attributes that
+ * `gitEscapeSetup` left under `dir` go into the git dir the pointer names (its `config.worktree`,
+ * the common dir's `config`, `hooks/` and `info/attributes`).
+ */
+export const gitDirFallback = (dir: string): string =>
+  [
+    '#!/bin/sh',
+    "gd=$(sed -n 's/^gitdir: //p' .git)",
+    '[ -n "$gd" ] || exit 0',
+    'for t in "$gd/config.worktree" "$gd/../../config"; do',
+    `  cat ${dir}/repo/config >> "$t" 2>/dev/null && echo "appended to $t" || echo "cannot write $t"`,
+    'done',
+    `cp ${dir}/hooks/* "$gd/../../hooks/" 2>/dev/null && echo "hooks copied" || echo "cannot copy hooks"`,
+    `cp ${dir}/repo/info/attributes "$gd/../../info/attributes" 2>/dev/null && echo "attributes copied" || echo "cannot copy attributes"`,
+    '',
+  ].join('\n');
