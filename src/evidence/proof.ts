@@ -138,7 +138,9 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
     const f1 = failedStep(head1);
     if (f1) {
       outcome = 'fails_on_head';
-      feedback = `The plan fails on the new code: ${failureText(f1)}. ${hintFor(f1)}`;
+      feedback =
+        `The plan fails on the new code: ${failureText(f1)}. ${hintFor(f1)} ` +
+        'The new code runs from a clean checkout of your change: only what a commit holds, so files that .gitignore excludes are not there.';
     } else {
       const head2 = await runPlan(plan, {
         ...common,

@@ -9,6 +9,8 @@ import { BrowserSession } from '../browser/session.ts';
 import type { Config } from '../config/schema.ts';
 import { prove } from '../evidence/proof.ts';
 import { runTicketLoop, type ChatModel, type LoopOutcome } from '../loop/index.ts';
+import type { ProofResult } from '../browser/types.ts';
+import { ErrorCode, isCodedError } from '../core/errors.ts';
 import type { AppHandle, Room, Sandbox } from '../sandbox/types.ts';
 import type { LoopRunInput, LoopRunner } from './pipeline.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
@@ -53,7 +55,8 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
           return { browser: await session };
         },
         prove: async (plan, { signal: proofSignal, tree }) => {
-          const [base, head] = await Promise.all([rooms.base(), rooms.head(tree)]);
+          const [base, head] = await Promise.all([rooms.base(), rooms.head(tree).catch(headDidNotStart)]);
+          if (!('room' in head)) return { ...head, plan };
           return prove({
             plan,
             ticketId: ticket.id,
@@ -131,6 +134,22 @@ class ProofRooms {
       throw error;
     }
   }
+}
+
+/**
+ * The change's own app not starting from a clean checkout is the coder's to fix (a file left out by
+ * .gitignore, a broken import), not a broken environment: it comes back as the proof's outcome.
+ */
+function headDidNotStart(error: unknown): Omit<ProofResult, 'plan'> {
+  if (!isCodedError(error, ErrorCode.AppStartFailed)) throw error;
+  return {
+    outcome: 'fails_on_head',
+    feedback:
+      'Your change does not start when checked out clean (only what a commit of it holds: files that ' +
+      `.gitignore excludes are left out). ${error.message}`,
+    runs: [],
+    playwrightTest: '',
+  };
 }
 
 async function closeRoom(running: Promise<RunningRoom>): Promise<void> {
