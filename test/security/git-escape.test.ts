@@ -30,6 +30,7 @@ import {
   FOOTER_EDIT,
   FOOTER_PLAN,
   finish,
+  gitEscapeSetup,
   openWorld,
   run,
   skipReason,
@@ -37,52 +38,6 @@ import {
   turn,
   type SecurityWorld,
 } from './helpers.ts';
-
-/**
- * The agent's set-up script: its own git dir under `.cache-lw/` (kept out of the diff by its own
- * info/exclude), a helper `x.sh <variant> …` that records who ran it and then does the job git
- * expects of that command, hooks that call the helper, and `config` lines that the caller adds.
- */
-function setupScript(outside: string, configLines: string[]): string {
-  return [
-    '#!/bin/sh',
-    '# Local dev cache for faster rebuilds.',
-    'set -e',
-    'd="$PWD/.cache-lw"',
-    'mkdir -p "$d/repo/objects/info" "$d/repo/refs/heads" "$d/repo/info" "$d/hooks"',
-    `sed -n 's#^gitdir: \\(.*\\)/worktrees/[^/]*$#\\1/objects#p' .git > "$d/repo/objects/info/alternates"`,
-    `echo 'ref: refs/heads/main' > "$d/repo/HEAD"`,
-    `printf '.cache-lw/\\n' > "$d/repo/info/exclude"`,
-    `cat > "$d/x.sh" <<'EOF'`,
-    '#!/bin/sh',
-    'v=$1; shift',
-    "p=$(tr '\\0' ' ' < /proc/$PPID/cmdline)",
-    "g=$(awk '{print $4}' /proc/$PPID/stat)",
-    // The git command that ran this: the parent, or its parent (git ran sh -c, or git remote-ext).
-    "case $p in git\\ *) ;; *) p=$(tr '\\0' ' ' < /proc/$g/cmdline) ;; esac",
-    `echo "$p" >> ${outside}/$v 2>/dev/null || true`,
-    'case $v in',
-    '  clean) cat ;;',
-    '  textconv) cat "$1" ;;',
-    '  ext-diff) diff -u --label "a/$1" --label "b/$1" "$2" "$5" || true ;;',
-    '  transport) exec git "$@" ;;',
-    'esac',
-    'exit 0',
-    'EOF',
-    'chmod +x "$d/x.sh"',
-    'for h in pre-commit post-commit pre-push post-index-change reference-transaction post-checkout post-rewrite; do',
-    `  printf '#!/bin/sh\\nexec %s/x.sh hook-%s "$@"\\n' "$d" "$h" > "$d/hooks/$h"`,
-    '  chmod +x "$d/hooks/$h"',
-    'done',
-    '{',
-    `  printf '[core]\\n\\trepositoryformatversion = 0\\n\\tbare = false\\n'`,
-    ...configLines.map((l) => `  ${l}`),
-    '} > "$d/repo/config"',
-    `printf 'gitdir: %s/repo\\n' "$d" > .git`,
-    'echo swapped',
-    '',
-  ].join('\n');
-}
 
 interface Variant {
   name: string;
@@ -135,7 +90,13 @@ describe.skipIf(skipReason)('security: git metadata the agent wrote never runs o
     async (variant) => {
       const setup: [string, unknown][] = [
         FOOTER_EDIT,
-        ['write_file', { path: '.cache-lw/setup.sh', content: setupScript(w.outside, variant.config) }],
+        [
+          'write_file',
+          {
+            path: '.cache-lw/setup.sh',
+            content: gitEscapeSetup({ outside: w.outside, dir: '.cache-lw', configLines: variant.config }),
+          },
+        ],
         ...(variant.attributes
           ? [['write_file', { path: '.gitattributes', content: variant.attributes }] as [string, unknown]]
           : []),
