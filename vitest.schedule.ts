@@ -20,6 +20,7 @@ export const HEAVY: Record<string, number> = {
   'test/forge/github-e2e.test.ts': 250,
   'test/cli/scale.test.ts': 225,
   'test/security/': 120,
+  'test/tickets/fencing-e2e.test.ts': 40,
   'test/slack/e2e.test.ts': 90,
   'test/evidence/datadesk.test.ts': 52,
   'test/loop/datadesk.test.ts': 52,
