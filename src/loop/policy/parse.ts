@@ -37,8 +37,7 @@ export function parseDiff(diff: string): DiffFile[] {
     if (line.startsWith('new file mode')) {
       file.status = 'added';
       file.mode = line.slice(14);
-    }
-    else if (line.startsWith('deleted file mode')) file.status = 'deleted';
+    } else if (line.startsWith('deleted file mode')) file.status = 'deleted';
     else if (line.startsWith('rename from ')) {
       file.status = 'renamed';
       file.oldPath = line.slice(12);
