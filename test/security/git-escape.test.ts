@@ -9,7 +9,8 @@
  * names a command. The worktree path is the same on the host and in the sandbox, so the command
  * can be a script the agent wrote there. The script appends to a marker file in a host directory
  * that no sandboxed process can reach (the sandbox has its own /tmp), recording which process ran
- * it. One ticket per way git runs a configured command:
+ * it. One ticket tries every way git runs a configured command at once (each had a ticket of its
+ * own while the attack was live; on 75c2550 every one of them ran on the host):
  *
  * - core.fsmonitor (git add / status / diff refresh the index)
  * - core.hooksPath (post-index-change, pre-commit, post-commit, pre-push, reference-transaction…)
@@ -29,6 +30,8 @@ import {
   APPROVE,
   FOOTER_EDIT,
   FOOTER_PLAN,
+  ALL_GIT_ESCAPES,
+  EVIL_ATTRIBUTES,
   finish,
   gitEscapeSetup,
   openWorld,
@@ -38,40 +41,6 @@ import {
   turn,
   type SecurityWorld,
 } from './helpers.ts';
-
-interface Variant {
-  name: string;
-  /** printf lines appended to the agent repo's config ("$d" is its .cache-lw directory). */
-  config: string[];
-  /** Content of a `.gitattributes` the agent adds, if any. */
-  attributes?: string;
-}
-
-const VARIANTS: Variant[] = [
-  { name: 'core.fsmonitor', config: [`printf '\\tfsmonitor = %s/x.sh fsmonitor\\n' "$d"`] },
-  { name: 'core.hooksPath', config: [`printf '\\thooksPath = %s/hooks\\n' "$d"`] },
-  {
-    name: 'a clean filter from .gitattributes',
-    config: [`printf '[filter "evil"]\\n\\tclean = %s/x.sh clean\\n\\tsmudge = cat\\n' "$d"`],
-    attributes: '* filter=evil\n',
-  },
-  {
-    name: 'a textconv driver from .gitattributes, and core.pager',
-    config: [
-      `printf '\\tpager = %s/x.sh pager\\n' "$d"`,
-      `printf '[diff "evil"]\\n\\ttextconv = %s/x.sh textconv\\n' "$d"`,
-    ],
-    attributes: '*.html diff=evil\n*.js diff=evil\n',
-  },
-  { name: 'diff.external', config: [`printf '[diff]\\n\\texternal = %s/x.sh ext-diff\\n' "$d"`] },
-  {
-    name: 'a push rewritten to the ext:: transport',
-    config: [
-      `printf '[protocol "ext"]\\n\\tallow = always\\n'`,
-      `printf '[url "ext::sh %s/x.sh transport %%S /"]\\n\\tpushInsteadOf = /\\n' "$d"`,
-    ],
-  },
-];
 
 describe.skipIf(skipReason)('security: git metadata the agent wrote never runs on the host', () => {
   let w: SecurityWorld;
@@ -85,31 +54,23 @@ describe.skipIf(skipReason)('security: git metadata the agent wrote never runs o
     for (const f of readdirSync(w.outside)) rmSync(path.join(w.outside, f));
   });
 
-  it.each(VARIANTS)(
-    '$name runs nothing on the host',
-    async (variant) => {
-      const setup: [string, unknown][] = [
+  it('fsmonitor, hooks, filters, textconv, pager, diff.external and ext:: run nothing on the host', async () => {
+    const setup = gitEscapeSetup({
+      outside: w.outside,
+      dir: '.cache-lw',
+      configLines: ALL_GIT_ESCAPES,
+      attributes: EVIL_ATTRIBUTES,
+    });
+    const { ticket, diag } = await w.runTicket([
+      turn('coder', [
         FOOTER_EDIT,
-        [
-          'write_file',
-          {
-            path: '.cache-lw/setup.sh',
-            content: gitEscapeSetup({ outside: w.outside, dir: '.cache-lw', configLines: variant.config }),
-          },
-        ],
-        ...(variant.attributes
-          ? [['write_file', { path: '.gitattributes', content: variant.attributes }] as [string, unknown]]
-          : []),
-        run('sh .cache-lw/setup.sh'),
-      ];
-      const { ticket, diag } = await w.runTicket([
-        turn('coder', setup),
-        turn('coder', [submit(FOOTER_PLAN)]),
-        turn('coder', [finish()]),
-        APPROVE,
-      ]);
-      expect(w.markers(), `${diag}\npublished: ${JSON.stringify(w.published(ticket)?.files)}`).toEqual({});
-    },
-    180_000,
-  );
+        ['write_file', { path: '.cache-lw/setup.sh', content: setup }],
+        run(`sh .cache-lw/setup.sh; printf '${EVIL_ATTRIBUTES.replace(/\n/g, '\\n')}' > .gitattributes`),
+      ]),
+      turn('coder', [submit(FOOTER_PLAN)]),
+      turn('coder', [finish()]),
+      APPROVE,
+    ]);
+    expect(w.markers(), `${diag}\npublished: ${JSON.stringify(w.published(ticket)?.files)}`).toEqual({});
+  }, 180_000);
 });
