@@ -10,7 +10,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { TargetSettings } from '../config/target.ts';
 import type { Logger } from '../core/log.ts';
@@ -19,6 +18,7 @@ import { writeBrowserLauncher } from './browser.ts';
 import { runCapped } from './exec.ts';
 import { createCgroup, createNetns, NAME_PREFIX } from './isolation.ts';
 import { prepareDeps } from './mount-deps.ts';
+import { appPort } from './ports.ts';
 import { SandboxRunner } from './runner.ts';
 import { OWN_START, releaseRuntime, removeFiles, writeState, type SandboxState } from './state.ts';
 import { checkoutTree, treeOf } from './tree.ts';
@@ -44,19 +44,7 @@ export interface RoomOptions {
   log?: Logger;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
-/** A random even port from 20000 up: nothing outside the room can learn it, nothing inside competes. */
-const roomPort = (): number => 20_000 + (randomBytes(2).readUInt16BE(0) % 20_000) * 2;
 
 export class CleanRoom implements Room {
   readonly tree: string;
@@ -128,7 +116,7 @@ export class CleanRoom implements Room {
       runner: this.runner,
       cwd: this.dir,
       command: this.opts.settings.start ?? 'true',
-      port: this.runner.isolated ? roomPort() : await freePort(),
+      port: await appPort(this.runner.isolated),
       readyPath: this.opts.settings.ready,
       readyTimeoutMs: this.opts.settings.readyTimeoutMs,
       logPath: path.join(this.runner.tmpDir, `app-${this.label}.log`),

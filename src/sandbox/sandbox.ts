@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { readTargetSettings, type TargetSettings } from '../config/target.ts';
@@ -15,6 +14,7 @@ import { writeBrowserLauncher } from './browser.ts';
 import { depsKey, isCached } from './deps.ts';
 import { runCapped } from './exec.ts';
 import { prepareDeps } from './mount-deps.ts';
+import { appPort } from './ports.ts';
 import { CleanRoom } from './room.ts';
 import { createCgroup, createNetns, killCgroup, NAME_PREFIX, netnsPath } from './isolation.ts';
 import { registryHosts, startAllowProxy, startForwarder, type AllowProxy } from './proxy.ts';
@@ -41,16 +41,6 @@ export interface BuildOptions {
 /** Where the allowlisting proxy answers inside a sandbox (apps get even ports from 20000 up). */
 export const PROXY_PORT = 19_999;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 export class LocalSandbox implements Sandbox {
   readonly id: string;
@@ -295,7 +285,7 @@ export async function buildSandbox(opts: BuildOptions): Promise<LocalSandbox> {
       runner,
       cwd: worktree,
       command: settings.start ?? 'true',
-      port: opts.isolated ? 20_000 + Math.floor(Math.random() * 20_000) * 2 : await freePort(),
+      port: await appPort(opts.isolated),
       readyPath: settings.ready,
       readyTimeoutMs: settings.readyTimeoutMs,
       logPath: path.join(tmpDir, 'app.log'),
