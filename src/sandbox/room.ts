@@ -20,7 +20,7 @@ import { createCgroup, createNetns, NAME_PREFIX } from './isolation.ts';
 import { prepareDeps } from './mount-deps.ts';
 import { appPort } from './ports.ts';
 import { SandboxRunner } from './runner.ts';
-import { OWN_START, releaseRuntime, removeFiles, writeState, type SandboxState } from './state.ts';
+import { createState, releaseRuntime, removeFiles, writeState, type SandboxState } from './state.ts';
 import { checkoutTree, treeOf } from './tree.ts';
 import type { AppHandle, BrowserLauncher, ExecOptions, ExecResult, Room } from './types.ts';
 
@@ -81,17 +81,7 @@ export class CleanRoom implements Room {
     const dir = path.join(opts.home, 'rooms', id, opts.label);
     const tmpDir = path.join(scratch, 'tmp');
     mkdirSync(tmpDir, { recursive: true });
-    const state: SandboxState = {
-      id,
-      ownerPid: process.pid,
-      ownerStart: OWN_START,
-      mirrorDir: opts.gitDir,
-      worktrees: [dir],
-      branch: '',
-      processGroups: [],
-      createdAt: new Date().toISOString(),
-    };
-    writeState(opts.home, state);
+    const state = createState(opts.home, { id, mirrorDir: opts.gitDir, worktrees: [dir], branch: '' });
     try {
       const tree = await treeOf(opts.gitDir, opts.treeish);
       await checkoutTree(opts.gitDir, tree, dir, scratch);

@@ -19,7 +19,7 @@ import { CleanRoom } from './room.ts';
 import { createCgroup, createNetns, killCgroup, NAME_PREFIX, netnsPath } from './isolation.ts';
 import { registryHosts, startAllowProxy, startForwarder, type AllowProxy } from './proxy.ts';
 import { SandboxRunner, inside, killGroup } from './runner.ts';
-import { OWN_START, releaseRuntime, removeFiles, writeState, type SandboxState } from './state.ts';
+import { createState, releaseRuntime, removeFiles, writeState, type SandboxState } from './state.ts';
 import { snapshot, type Snapshot } from './tree.ts';
 import type { BrowserLauncher, ExecOptions, ExecResult, Room, Sandbox } from './types.ts';
 import type { Mirror } from './workspace.ts';
@@ -205,17 +205,7 @@ export async function buildSandbox(opts: BuildOptions): Promise<LocalSandbox> {
   const worktree = path.join(config.home, 'worktrees', id, 'head');
   const tmpDir = path.join(scratchDir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
-  const state: SandboxState = {
-    id,
-    ownerPid: process.pid,
-    ownerStart: OWN_START,
-    mirrorDir: mirror.dir,
-    worktrees: [worktree],
-    branch: opts.branch,
-    processGroups: [],
-    createdAt: new Date().toISOString(),
-  };
-  writeState(config.home, state);
+  const state = createState(config.home, { id, mirrorDir: mirror.dir, worktrees: [worktree], branch: opts.branch });
   const timings: Record<string, number> = {};
   const mark = (step: string, since: number) => (timings[step] = Date.now() - since);
   let proxy: AllowProxy | undefined;

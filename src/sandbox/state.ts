@@ -45,6 +45,19 @@ export function processStart(pid: number): string {
 
 export const OWN_START = processStart(process.pid);
 
+/** The state of a sandbox (or room) this process is creating, written before anything is made. */
+export function createState(home: string, fields: Pick<SandboxState, 'id' | 'mirrorDir' | 'worktrees' | 'branch'>): SandboxState {
+  const state: SandboxState = {
+    ...fields,
+    ownerPid: process.pid,
+    ownerStart: OWN_START,
+    processGroups: [],
+    createdAt: new Date().toISOString(),
+  };
+  writeState(home, state);
+  return state;
+}
+
 export function writeState(home: string, state: SandboxState): void {
   const file = stateFile(home, state.id);
   mkdirSync(path.dirname(file), { recursive: true });
