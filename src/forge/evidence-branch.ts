@@ -13,7 +13,8 @@ import path from 'node:path';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { findSecrets } from '../core/redact.ts';
-import { authorEnv, git, pushCommit, remoteRef, type GitIdentity, type GitRunOptions } from './github-git.ts';
+import { commitTree } from '../sandbox/tree.ts';
+import { git, pushCommit, remoteRef, type GitIdentity, type GitRunOptions } from './github-git.ts';
 
 export const EVIDENCE_BRANCH = 'loopwright-evidence';
 const REF = `refs/heads/${EVIDENCE_BRANCH}`;
@@ -206,13 +207,12 @@ export async function publishEvidenceBranch(
       const entries = (await rootEntries(where, tip)).filter((l) => l.split('\t')[1] !== ticketId);
       entries.push(`040000 tree ${subtree}\t${ticketId}`);
       const tree = await rootTree(where, entries, index);
-      const parent = tip ? ['-p', tip] : [];
-      const commit = (
-        await git(['commit-tree', tree, ...parent, '-m', `Evidence for ${ticketId}`], {
-          ...where,
-          env: { ...where.env, ...authorEnv(target.author) },
-        })
-      ).stdout.trim();
+      const commit = await commitTree(where.gitDir, {
+        tree,
+        parent: tip,
+        message: `Evidence for ${ticketId}`,
+        author: target.author,
+      });
       const pushed = await pushCommit({
         gitDir: where.gitDir,
         commit,
@@ -258,12 +258,11 @@ export async function pruneEvidenceBranch(
     for (const id of removed) delete index.tickets[id];
     const entries = (await rootEntries(where, tip)).filter((l) => !removed.includes(l.split('\t')[1] ?? ''));
     const tree = await rootTree(where, entries, index);
-    const commit = (
-      await git(['commit-tree', tree, '-m', `Evidence pruned: older than ${olderThanDays} days`], {
-        ...where,
-        env: { ...where.env, ...authorEnv(target.author) },
-      })
-    ).stdout.trim();
+    const commit = await commitTree(where.gitDir, {
+      tree,
+      message: `Evidence pruned: older than ${olderThanDays} days`,
+      author: target.author,
+    });
     const pushed = await pushCommit({
       gitDir: where.gitDir,
       commit,

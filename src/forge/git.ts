@@ -7,6 +7,7 @@
  */
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import { git as runGit, type GitResult, type GitRunOptions } from '../sandbox/git.ts';
+import { identityEnv } from '../sandbox/tree.ts';
 
 export type { GitResult, GitRunOptions } from '../sandbox/git.ts';
 
@@ -20,16 +21,6 @@ export function git(args: string[], opts: GitRunOptions = {}): Promise<GitResult
   return runGit(args, { errorCode: ErrorCode.PublishFailed, ...opts });
 }
 
-/** Identity variables for one commit. */
-export function authorEnv(author: GitAuthor): Record<string, string> {
-  return {
-    GIT_AUTHOR_NAME: author.name,
-    GIT_AUTHOR_EMAIL: author.email,
-    GIT_COMMITTER_NAME: author.name,
-    GIT_COMMITTER_EMAIL: author.email,
-  };
-}
-
 /**
  * Stages everything in a directory the worker created itself (importing the bundled app into a new
  * forge repo) and commits it. Never used on a sandbox's worktree.
@@ -39,7 +30,7 @@ export async function commitAll(dir: string, opts: { message: string; author: Gi
   await git(['add', '-A'], where);
   await git(['commit', '--no-verify', '-q', '--allow-empty', '-m', opts.message], {
     ...where,
-    env: authorEnv(opts.author),
+    env: identityEnv(opts.author),
   });
   return (await git(['rev-parse', 'HEAD'], where)).stdout.trim();
 }

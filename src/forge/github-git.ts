@@ -8,7 +8,7 @@
 import { registerSecret } from '../core/redact.ts';
 import { git, type GitAuthor } from './git.ts';
 
-export { authorEnv, git, pushCommit, type GitResult, type GitRunOptions } from './git.ts';
+export { git, pushCommit, type GitResult, type GitRunOptions } from './git.ts';
 
 export type GitIdentity = GitAuthor;
 

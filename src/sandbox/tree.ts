@@ -72,22 +72,28 @@ export async function treeOf(gitDir: string, commit: string): Promise<string> {
 
 export interface CommitTreeInput {
   tree: string;
-  parent: string;
+  /** Absent: a root commit (a new orphan branch). */
+  parent?: string;
   message: string;
   author: { name: string; email: string };
 }
 
+/** The variables that make `author` the author and committer of one git command's commits. */
+export function identityEnv(author: { name: string; email: string }): Record<string, string> {
+  return {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+  };
+}
+
 /** A commit of exactly `tree` on `parent`, written into the trusted git dir; returns its sha. */
 export async function commitTree(gitDir: string, input: CommitTreeInput): Promise<string> {
-  const env = {
-    GIT_AUTHOR_NAME: input.author.name,
-    GIT_AUTHOR_EMAIL: input.author.email,
-    GIT_COMMITTER_NAME: input.author.name,
-    GIT_COMMITTER_EMAIL: input.author.email,
-  };
-  const out = await gitOut(['commit-tree', input.tree, '-p', input.parent, '-F', '-'], {
+  const parents = input.parent ? ['-p', input.parent] : [];
+  const out = await gitOut(['commit-tree', input.tree, ...parents, '-F', '-'], {
     gitDir,
-    env,
+    env: identityEnv(input.author),
     input: input.message,
   });
   return out.trim();
