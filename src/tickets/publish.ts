@@ -43,9 +43,11 @@ export interface PublishDeps {
 export async function guard(sandbox: Sandbox, c: Candidate, attempt: Attempt): Promise<Candidate> {
   const diff = await diffTrees(sandbox.gitDir, sandbox.baseCommit, c.tree);
   const report = checkDiff(diff, sandbox.settings);
-  const findings = describeFindings(report.findings);
-  await attempt.append({ type: 'guardrail', ok: report.ok, findings });
-  return attach({ ...c, diff }, 'guardrails', { ok: report.ok && diff.trim() !== '', findings });
+  const empty = diff.trim() === '';
+  const findings = [...describeFindings(report.findings), ...(empty ? ['the change is empty'] : [])];
+  const ok = report.ok && !empty;
+  await attempt.append({ type: 'guardrail', ok, findings });
+  return attach({ ...c, diff }, 'guardrails', { ok, findings });
 }
 
 /**
