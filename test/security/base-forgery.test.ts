@@ -12,34 +12,27 @@
  * Expected: the base run uses the real base code, so the plan stays `passes_on_base`, never
  * `proven`, and no ready PR is opened. Real ticket, real bwrap sandbox, real Chromium.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   APPROVE,
   BASE_PASSING_PLAN,
   FOOTER_EDIT,
   finish,
-  openWorld,
+  useWorld,
   proofOutcomes,
   run,
   skipReason,
   submit,
   turn,
-  type SecurityWorld,
 } from './helpers.ts';
 
 const BROKEN_PAGE = '<!doctype html><title>Shop</title><p>Down for maintenance</p>';
 
 describe.skipIf(skipReason)('security: the base run sees the real base code', () => {
-  let w: SecurityWorld;
-  beforeAll(async () => {
-    w = await openWorld();
-  }, 120_000);
-  afterAll(async () => {
-    await w?.close();
-  });
+  const world = useWorld();
 
   it('writing into the base checkout after the base app started does not make a plan fail on base', async () => {
-    const { ticket, events, diag } = await w.runTicket([
+    const { ticket, events, diag } = await world().runTicket([
       turn('coder', [FOOTER_EDIT]),
       // The first proof starts the base app; the honest outcome is passes_on_base.
       turn('coder', [submit(BASE_PASSING_PLAN)]),
@@ -68,7 +61,7 @@ describe.skipIf(skipReason)('security: the base run sees the real base code', ()
       "  .listen(Number(process.env.PORT) + 1, '127.0.0.1');",
       '',
     ].join('\n');
-    const { ticket, events, diag } = await w.runTicket([
+    const { ticket, events, diag } = await world().runTicket([
       turn('coder', [
         FOOTER_EDIT,
         [

@@ -4,18 +4,17 @@
  * fix, so it comes back to the coder as the proof's outcome with the reason, instead of failing
  * the ticket as a broken environment; once the module is part of the change, the same plan proves.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   APPROVE,
   FEATURE,
   FOOTER_PLAN,
   finish,
-  openWorld,
+  useWorld,
   proofOutcomes,
   skipReason,
   submit,
   turn,
-  type SecurityWorld,
 } from './helpers.ts';
 
 const BOOT = `module.exports = ${JSON.stringify(FEATURE)};\n`;
@@ -37,16 +36,10 @@ const FOOTER_FROM_MODULE: [string, unknown] = [
 ];
 
 describe.skipIf(skipReason)('security: the change is proven from a clean checkout', () => {
-  let w: SecurityWorld;
-  beforeAll(async () => {
-    w = await openWorld();
-  }, 120_000);
-  afterAll(async () => {
-    await w?.close();
-  });
+  const world = useWorld();
 
   it('an app that only starts with an ignored file goes back to the coder, who then proves the real change', async () => {
-    const { ticket, events, diag } = await w.runTicket([
+    const { ticket, events, diag } = await world().runTicket([
       turn('coder', [
         ['write_file', { path: 'src/gen/boot.js', content: BOOT }],
         serverUsing('./gen/boot.js'),
@@ -76,6 +69,6 @@ describe.skipIf(skipReason)('security: the change is proven from a clean checkou
     ]);
     expect(proofOutcomes(events), diag).toEqual(['fails_on_head', 'proven']);
     expect(ticket.status, diag).toBe('pr_opened');
-    expect(w.published(ticket)!.files, diag).toContain('src/boot.js');
+    expect(world().published(ticket)!.files, diag).toContain('src/boot.js');
   }, 180_000);
 });

@@ -25,7 +25,7 @@
  */
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   APPROVE,
   FOOTER_EDIT,
@@ -34,34 +34,27 @@ import {
   EVIL_ATTRIBUTES,
   finish,
   gitEscapeSetup,
-  openWorld,
+  useWorld,
   run,
   skipReason,
   submit,
   turn,
-  type SecurityWorld,
 } from './helpers.ts';
 
 describe.skipIf(skipReason)('security: git metadata the agent wrote never runs on the host', () => {
-  let w: SecurityWorld;
-  beforeAll(async () => {
-    w = await openWorld();
-  }, 120_000);
-  afterAll(async () => {
-    await w?.close();
-  });
+  const world = useWorld();
   beforeEach(() => {
-    for (const f of readdirSync(w.outside)) rmSync(path.join(w.outside, f));
+    for (const f of readdirSync(world().outside)) rmSync(path.join(world().outside, f));
   });
 
   it('fsmonitor, hooks, filters, textconv, pager, diff.external and ext:: run nothing on the host', async () => {
     const setup = gitEscapeSetup({
-      outside: w.outside,
+      outside: world().outside,
       dir: '.cache-lw',
       configLines: ALL_GIT_ESCAPES,
       attributes: EVIL_ATTRIBUTES,
     });
-    const { ticket, diag } = await w.runTicket([
+    const { ticket, diag } = await world().runTicket([
       turn('coder', [
         FOOTER_EDIT,
         ['write_file', { path: '.cache-lw/setup.sh', content: setup }],
@@ -71,6 +64,9 @@ describe.skipIf(skipReason)('security: git metadata the agent wrote never runs o
       turn('coder', [finish()]),
       APPROVE,
     ]);
-    expect(w.markers(), `${diag}\npublished: ${JSON.stringify(w.published(ticket)?.files)}`).toEqual({});
+    expect(
+      world().markers(),
+      `${diag}\npublished: ${JSON.stringify(world().published(ticket)?.files)}`,
+    ).toEqual({});
   }, 180_000);
 });

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openRuntime, type Runtime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { afterAll, beforeAll } from 'vitest';
 import type { TicketEvent } from '../../src/core/events.ts';
 import type { Ticket } from '../../src/core/ticket.ts';
 import type { LoopOutcome } from '../../src/loop/index.ts';
@@ -345,3 +346,15 @@ export const gitDirFallback = (dir: string): string =>
     `cp ${dir}/repo/info/attributes "$gd/../../info/attributes" 2>/dev/null && echo "attributes copied" || echo "cannot copy attributes"`,
     '',
   ].join('\n');
+
+/** Opens one world for the enclosing describe block and closes it after; tests read it through the getter. */
+export function useWorld(): () => SecurityWorld {
+  let w: SecurityWorld | undefined;
+  beforeAll(async () => {
+    w = await openWorld();
+  }, 120_000);
+  afterAll(async () => {
+    await w?.close();
+  });
+  return () => w!;
+}

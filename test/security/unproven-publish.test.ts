@@ -13,7 +13,7 @@
  *
  * The first test is the control: the honest change publishes a ready PR with exactly that change.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scriptedRunner } from '../tickets/helpers.ts';
 import {
   APPROVE,
@@ -21,40 +21,33 @@ import {
   FOOTER_EDIT,
   FOOTER_PLAN,
   finish,
-  openWorld,
+  useWorld,
   run,
   skipReason,
   submit,
   turn,
-  type SecurityWorld,
 } from './helpers.ts';
 
 const PROVEN_PAGE = `<!doctype html>\n<title>Shop</title>\n<h1>Welcome to the shop</h1>\n<footer>${FEATURE}</footer>\n`;
 
 describe.skipIf(skipReason)('security: only the proven tree is published', () => {
-  let w: SecurityWorld;
-  beforeAll(async () => {
-    w = await openWorld();
-  }, 120_000);
-  afterAll(async () => {
-    await w?.close();
-  });
+  const world = useWorld();
 
   it('control: the honest change opens a ready PR holding exactly the proven page', async () => {
-    const { ticket, diag } = await w.runTicket([
+    const { ticket, diag } = await world().runTicket([
       turn('coder', [FOOTER_EDIT]),
       turn('coder', [submit(FOOTER_PLAN)]),
       turn('coder', [finish()], { expect: { lastResultIncludes: ['Proof outcome: proven'] } }),
       APPROVE,
     ]);
     expect(ticket.status, diag).toBe('pr_opened');
-    const pr = w.published(ticket)!;
+    const pr = world().published(ticket)!;
     expect(pr.draft).toBe(false);
     expect(pr.read('public/index.html')).toBe(PROVEN_PAGE);
   }, 180_000);
 
   it('an edit sent in the same response as finish is not published', async () => {
-    const { ticket, diag } = await w.runTicket([
+    const { ticket, diag } = await world().runTicket([
       turn('coder', [FOOTER_EDIT]),
       turn('coder', [submit(FOOTER_PLAN)]),
       // Models batch calls: finish first, then "one last tweak" in the same response.
@@ -75,20 +68,22 @@ describe.skipIf(skipReason)('security: only the proven tree is published', () =>
       ),
       APPROVE,
     ]);
-    const pr = w.published(ticket);
+    const pr = world().published(ticket);
     expect(pr, diag).toBeDefined();
     expect(pr!.read('public/index.html'), diag).toBe(PROVEN_PAGE);
   }, 180_000);
 
   it('an outcome that says approved without a proof never becomes a ready PR', async () => {
     // A loop runner that edits a file and reports "approved" with no proof attached.
-    const { ticket, diag } = await w.runTicket(scriptedRunner({ file: 'src/unproven.js', proof: 'none' }));
+    const { ticket, diag } = await world().runTicket(
+      scriptedRunner({ file: 'src/unproven.js', proof: 'none' }),
+    );
     expect(ticket.pr?.draft ?? true, diag).toBe(true);
     expect(ticket.status, diag).toBe('rejected');
   }, 120_000);
 
   it('a candidate whose proof did not prove it (passes on base) is not published', async () => {
-    const { ticket, diag } = await w.runTicket(
+    const { ticket, diag } = await world().runTicket(
       scriptedRunner({ file: 'src/unproven.js', proof: 'passes_on_base' }),
     );
     expect(ticket.pr, diag).toBeUndefined();
@@ -112,7 +107,7 @@ describe.skipIf(skipReason)('security: only the proven tree is published', () =>
       '}, 20);',
       '',
     ].join('\n');
-    const { ticket, diag } = await w.runTicket([
+    const { ticket, diag } = await world().runTicket([
       turn('coder', [
         FOOTER_EDIT,
         [
@@ -131,7 +126,7 @@ describe.skipIf(skipReason)('security: only the proven tree is published', () =>
       turn('coder', [finish()], { expect: { lastResultIncludes: ['Proof outcome: proven'] } }),
       APPROVE,
     ]);
-    const pr = w.published(ticket);
+    const pr = world().published(ticket);
     expect(pr, diag).toBeDefined();
     const seen = {
       job: pr!.read('src/x.js'),
@@ -144,7 +139,7 @@ describe.skipIf(skipReason)('security: only the proven tree is published', () =>
   it('a gitignored file the page needs cannot make the proof pass', async () => {
     // The footer text comes from src/gen/footer.js, which `gen/` in .gitignore keeps out of the
     // commit: the proof sees it, the published app would not even start.
-    const { ticket, diag } = await w.runTicket([
+    const { ticket, diag } = await world().runTicket([
       turn('coder', [
         [
           'write_file',
@@ -164,7 +159,7 @@ describe.skipIf(skipReason)('security: only the proven tree is published', () =>
       turn('coder', [finish()]),
       APPROVE,
     ]);
-    const pr = w.published(ticket);
+    const pr = world().published(ticket);
     const ready = !!pr && !pr.draft;
     // Either nothing ready was published, or what was published holds everything the proof served.
     expect(ready ? pr!.files : ['src/gen/footer.js'], diag).toContain('src/gen/footer.js');
