@@ -22,7 +22,7 @@ export function isSingleColour(png: Buffer | string): boolean {
   if (depth !== 8 || !channels || buf[28] !== 0 || width === 0) return false;
   const raw = inflateSync(idat(buf));
   const stride = width * channels;
-  let prev = Buffer.alloc(stride);
+  let prev: Buffer = Buffer.alloc(stride);
   let first: Buffer | undefined;
   for (let y = 0; y < height; y++) {
     const start = y * (stride + 1);
@@ -39,7 +39,7 @@ export function isSingleColour(png: Buffer | string): boolean {
 /** The concatenated IDAT chunks. */
 function idat(buf: Buffer): Buffer {
   const parts: Buffer[] = [];
-  for (let at = 8; at + 8 <= buf.length; ) {
+  for (let at = 8; at + 8 <= buf.length;) {
     const len = buf.readUInt32BE(at);
     const type = buf.toString('latin1', at + 4, at + 8);
     if (type === 'IDAT') parts.push(buf.subarray(at + 8, at + 8 + len));

@@ -13,6 +13,8 @@ import { launchBrowser } from './launch.ts';
 import { isAllowedUrl, resolveAppUrl } from './origin.ts';
 import type { Step, VerificationPlan } from './plan.ts';
 import { describeTarget, locatorFor, urlMatcher } from './targets.ts';
+import { DEFAULT_SETTLE_MS, describeSettle, trackRequests } from './settle.ts';
+import { settledScreenshot } from './shot.ts';
 import type { PlanRun, StepFailureKind, StepResult } from './types.ts';
 
 export interface RunOptions {
@@ -32,6 +34,8 @@ export interface RunOptions {
   stepTimeoutMs?: number;
   /** Timeout of a goto (default 15 s: a dev server compiles on first load). */
   gotoTimeoutMs?: number;
+  /** Bound of the page-settle wait before each screenshot (`.loopwright.yml` `settleMs`). */
+  settleMs?: number;
   /** Pause before each step, so a recorded video can be followed by eye. */
   stepDelayMs?: number;
   allowHosts?: string[];
@@ -61,6 +65,7 @@ export async function runPlan(plan: VerificationPlan, opts: RunOptions): Promise
   mkdirSync(opts.stepsDir, { recursive: true });
   try {
     await guard(context, opts);
+    trackRequests(context);
     if (opts.tracePath)
       await context.tracing.start({ screenshots: true, snapshots: true, title: plan.title });
     const page = await context.newPage();
@@ -120,27 +125,36 @@ async function runSteps(page: Page, plan: VerificationPlan, opts: RunOptions): P
     const shot = path.join(opts.stepsDir, name);
     try {
       await runStep(page, step, opts);
-      await page.screenshot({ path: shot, timeout: 10_000 });
-      results.push({ ...base, status: 'passed', durationMs: Date.now() - t0, screenshot: shot });
+      const seen = await stepShot(page, shot, opts);
+      results.push({ ...base, status: 'passed', durationMs: Date.now() - t0, ...seen });
     } catch (error) {
       if (error instanceof CodedError) throw error;
       failed = true;
       const f = error instanceof StepFailure ? error : new StepFailure('error', firstLine(error));
-      const saved = await page.screenshot({ path: shot, timeout: 10_000 }).then(
-        () => true,
-        () => false,
-      );
+      const seen = await stepShot(page, shot, opts).catch(() => ({}));
       results.push({
         ...base,
         status: 'failed',
         durationMs: Date.now() - t0,
         error: f.message,
         failure: f.kind,
-        ...(saved ? { screenshot: shot } : {}),
+        ...seen,
       });
     }
   }
   return results;
+}
+
+/** The settled screenshot after a step, with what the settle found when it was not clean. */
+async function stepShot(
+  page: Page,
+  file: string,
+  opts: RunOptions,
+): Promise<Pick<StepResult, 'screenshot' | 'blank' | 'unsettled'>> {
+  const bound = opts.settleMs ?? DEFAULT_SETTLE_MS;
+  const shot = await settledScreenshot(page, file, { timeoutMs: bound });
+  const unsettled = shot.settle && !shot.settle.settled ? describeSettle(shot.settle, bound) : undefined;
+  return { screenshot: file, ...(shot.blank ? { blank: true } : {}), ...(unsettled ? { unsettled } : {}) };
 }
 
 async function runStep(page: Page, step: Step, opts: RunOptions): Promise<void> {

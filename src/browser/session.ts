@@ -9,6 +9,8 @@ import type { BrowserContext, ConsoleMessage, Locator, Page } from 'playwright';
 import type { BrowserLauncher } from '../sandbox/types.ts';
 import { launchBrowser } from './launch.ts';
 import { isAllowedUrl, resolveAppUrl, type UrlCheck } from './origin.ts';
+import { settledScreenshot } from './shot.ts';
+import { DEFAULT_SETTLE_MS, describeSettle, settlePage, trackRequests } from './settle.ts';
 
 export interface BrowserSessionOptions {
   /** The app as seen from the sandbox, e.g. http://127.0.0.1:41234 */
@@ -24,6 +26,8 @@ export interface BrowserSessionOptions {
   viewport?: { width: number; height: number };
   /** Timeout of one action (click, fill, …) in ms. */
   actionTimeoutMs?: number;
+  /** Bound of the page-settle wait in ms (`.loopwright.yml` `settleMs`). */
+  settleMs?: number;
 }
 
 /** A console message, page error or failed request, as reported to the model. */
@@ -42,6 +46,7 @@ export class BrowserSession {
   readonly vision: boolean;
   readonly allowHosts: string[];
   readonly actionTimeoutMs: number;
+  readonly settleMs: number;
   private context: BrowserContext;
   private current: Page;
   private problems: PageProblem[] = [];
@@ -59,6 +64,7 @@ export class BrowserSession {
     this.vision = opts.vision ?? false;
     this.allowHosts = opts.allowHosts ?? [];
     this.actionTimeoutMs = opts.actionTimeoutMs ?? 5_000;
+    this.settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS;
   }
 
   /** Opens a fresh context (no cookies, no storage) and one blank page. */
@@ -79,6 +85,7 @@ export class BrowserSession {
     const ctx = this.context;
     ctx.setDefaultTimeout(this.actionTimeoutMs);
     ctx.setDefaultNavigationTimeout(15_000);
+    trackRequests(ctx);
     // Second line of defense: requests to other origins never leave the browser.
     void ctx.route(
       (url) => !isAllowedUrl(url, this.appUrl, this.allowHosts),
@@ -209,17 +216,20 @@ export class BrowserSession {
   }
 
   /**
-   * Waits for what an action started — a navigation, a re-render — without hanging on pages that
-   * never go idle: bounded load-state wait, then a short pause for the framework to paint.
+   * Waits for what an action started — a navigation, a lazy route, data fetched after mount —
+   * bounded by `settleMs` (src/browser/settle.ts). Returns the sentence the response should carry
+   * (the bound was hit and what was pending, or the page shows nothing), if any.
    */
-  async settle(): Promise<void> {
-    await this.current.waitForLoadState('domcontentloaded', { timeout: 5_000 }).catch(() => undefined);
-    await this.current.waitForLoadState('load', { timeout: 2_000 }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 150));
+  async settle(): Promise<string | undefined> {
+    const result = await settlePage(this.current, { timeoutMs: this.settleMs });
+    return describeSettle(result, this.settleMs);
   }
 
-  /** Saves a screenshot of the viewport under outputDir/screenshots and returns its path. */
-  async screenshot(caption?: string): Promise<string> {
+  /**
+   * Saves a settled screenshot of the viewport under outputDir/screenshots; `blank` when it stayed
+   * a single colour after settling twice.
+   */
+  async screenshot(caption?: string): Promise<{ file: string; blank: boolean }> {
     this.screenshotCount += 1;
     const slug =
       (caption ?? 'page')
@@ -233,8 +243,8 @@ export class BrowserSession {
       `${String(this.screenshotCount).padStart(3, '0')}-${slug}.png`,
     );
     mkdirSync(path.dirname(file), { recursive: true });
-    await this.current.screenshot({ path: file, timeout: 10_000 });
-    return file;
+    const shot = await settledScreenshot(this.current, file, { timeoutMs: this.settleMs });
+    return { file, blank: shot.blank };
   }
 
   /** Saves an over-long snapshot so the response can link it instead of cutting it. */

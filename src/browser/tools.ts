@@ -30,8 +30,9 @@ const ref = z.string().describe('The element\'s ref from the latest snapshot, e.
 /** Builds the response shared by tools that may change the page: page, events, snapshot. */
 async function withPage(session: BrowserSession, b: ResponseBuilder): Promise<ToolResponse> {
   const page = session.page;
-  await session.settle();
+  const unsettled = await session.settle();
   b.setPage(page.url(), await page.title().catch(() => undefined));
+  if (unsettled) b.addPageLine(`- ${unsettled}`);
   for (const line of session.drainEvents()) b.addPageLine(`- ${line}`);
   const pending = session.pendingProblems;
   if (pending > 0)
@@ -203,10 +204,12 @@ const takeScreenshot = defineTool({
   kind: 'browser',
   input: z.object({ caption: z.string().optional().describe('What the screenshot shows') }),
   async run({ browser }, { caption }) {
-    const file = await browser.screenshot(caption);
+    const { file, blank } = await browser.screenshot(caption);
     const b = new ResponseBuilder()
       .addResult(`Screenshot saved${caption ? `: ${caption}` : ''}`)
       .file(file, 'screenshot');
+    if (blank)
+      b.addError('The screenshot is a single colour: the page shows nothing. Check browser_snapshot.');
     if (browser.vision) b.image({ path: file, mimeType: 'image/png', caption });
     b.setPage(browser.page.url(), await browser.page.title().catch(() => undefined));
     return b.build();

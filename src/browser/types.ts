@@ -16,6 +16,10 @@ export interface StepResult {
   failure?: StepFailureKind;
   /** The plan's caption, for `screenshot` steps. */
   caption?: string;
+  /** The screenshot stayed a single colour after settling: flagged, never shown as evidence. */
+  blank?: true;
+  /** The page had not settled within the bound when the screenshot was taken, and why. */
+  unsettled?: string;
 }
 
 /**

@@ -6,6 +6,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { launchBrowser } from '../browser/launch.ts';
 import { isAllowedUrl, resolveAppUrl } from '../browser/origin.ts';
+import { trackRequests } from '../browser/settle.ts';
+import { settledScreenshot } from '../browser/shot.ts';
 import type { BrowserLauncher } from '../sandbox/types.ts';
 
 export interface RouteShot {
@@ -14,6 +16,8 @@ export interface RouteShot {
   path: string;
   status?: number;
   error?: string;
+  /** Still a single colour after settling: flagged, never shown as evidence. */
+  blank?: true;
 }
 
 /** `/dashboards/revenue` → `dashboards-revenue`, `/` → `home`. */
@@ -33,7 +37,7 @@ export async function screenshotRoutes(
   appUrl: string,
   routes: readonly string[],
   outDir: string,
-  opts: { launcher?: BrowserLauncher; allowHosts?: string[]; timeoutMs?: number } = {},
+  opts: { launcher?: BrowserLauncher; allowHosts?: string[]; timeoutMs?: number; settleMs?: number } = {},
 ): Promise<RouteShot[]> {
   if (routes.length === 0) return [];
   mkdirSync(outDir, { recursive: true });
@@ -43,6 +47,7 @@ export async function screenshotRoutes(
     (url) => !isAllowedUrl(url, appUrl, opts.allowHosts),
     (route) => route.abort('blockedbyclient'),
   );
+  trackRequests(context);
   const shots: RouteShot[] = [];
   try {
     const page = await context.newPage();
@@ -59,9 +64,13 @@ export async function screenshotRoutes(
       }
       try {
         const res = await page.goto(target.url, { waitUntil: 'load', timeout: opts.timeoutMs ?? 15_000 });
-        await page.waitForTimeout(300); // charts animate in
-        await page.screenshot({ path: file, fullPage: true, timeout: 10_000 });
-        shots.push({ route, path: file, ...(res ? { status: res.status() } : {}) });
+        const shot = await settledScreenshot(page, file, { fullPage: true, timeoutMs: opts.settleMs });
+        shots.push({
+          route,
+          path: file,
+          ...(res ? { status: res.status() } : {}),
+          ...(shot.blank ? { blank: true } : {}),
+        });
       } catch (error) {
         shots.push({ route, path: file, error: (error as Error).message.split('\n')[0] });
       }
