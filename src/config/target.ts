@@ -23,6 +23,16 @@ export const targetSettingsSchema = z.object({
   maxLinesChanged: z.number().int().positive().default(800),
   /** Milliseconds the app may take to answer on `ready`. */
   readyTimeoutMs: z.number().int().positive().default(60_000),
+  /** Bound of the page-settle wait in ms (src/browser/settle.ts); default 10 s. */
+  settleMs: z.number().int().positive().max(120_000).optional(),
+  /** A directory of the repo: the PR adds the proof there as `<dir>/<slug>.spec.ts`. */
+  proofTests: z
+    .string()
+    .transform((d) => d.replace(/\\/g, '/').replace(/^\.\/+|\/+$/g, ''))
+    .refine((d) => d !== '' && !d.startsWith('/') && !d.split('/').includes('..'), {
+      message: 'must be a directory inside the repository, e.g. tests/e2e',
+    })
+    .optional(),
 });
 export type TargetSettings = z.infer<typeof targetSettingsSchema>;
 

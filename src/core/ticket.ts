@@ -64,6 +64,8 @@ export interface EvidenceRef {
   video?: string;
   gif?: string;
   screenshots: string[];
+  /** Screenshots that stayed blank (a single colour) after settling: flagged, left out of `screenshots`. */
+  blank?: string[];
   proof: { base: RunVerdict; head: RunVerdict[] };
 }
 

@@ -36,6 +36,8 @@ export interface EvidenceArtifact {
   caption?: string;
   /** The run it belongs to ('base', 'head-1', …), when it belongs to one. */
   run?: string;
+  /** A screenshot that stayed a single colour after settling: flagged, never shown as evidence. */
+  blank?: true;
 }
 
 export interface EvidenceManifest {
@@ -200,6 +202,7 @@ function rescan(dir: string, ticketId?: string): EvidenceManifest {
       bytes: bytes.length,
       ...(before?.caption ? { caption: before.caption } : {}),
       ...(before?.run ? { run: before.run } : {}),
+      ...(before?.blank ? { blank: true as const } : {}),
     });
   }
   manifest.artifacts = artifacts;

@@ -26,7 +26,7 @@ import type { EvidenceRef } from '../core/ticket.ts';
 import type { BrowserLauncher } from '../sandbox/types.ts';
 import { finalizeManifest, writeManifest, type EvidenceManifest } from './manifest.ts';
 import { makeGif } from './media.ts';
-import { screenshotRoutes } from './routes.ts';
+import { screenshotRoutes, type RouteShot } from './routes.ts';
 import { registerEnvSecrets } from './secrets.ts';
 
 export interface ProveInput {
@@ -53,6 +53,8 @@ export interface ProveInput {
   /** Pause between steps of recorded runs so the video can be followed (default 400 ms). */
   stepDelayMs?: number;
   allowHosts?: string[];
+  /** Bound of the page-settle wait before screenshots (`.loopwright.yml` `settleMs`). */
+  settleMs?: number;
   /** Make the GIF preview (default true). */
   gif?: boolean;
 }
@@ -87,6 +89,7 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
     stepsDir,
     stepTimeoutMs: input.stepTimeoutMs,
     allowHosts: input.allowHosts,
+    settleMs: input.settleMs,
     signal: input.signal,
   };
   const delay = input.stepDelayMs ?? 400;
@@ -182,13 +185,16 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
   const result: ProofResult = { outcome, feedback, plan, runs, playwrightTest };
   if (outcome === 'proven') {
     const routes = input.routes ?? [];
-    const shotOpts = { launcher: input.launcher, allowHosts: input.allowHosts };
+    const shotOpts = { launcher: input.launcher, allowHosts: input.allowHosts, settleMs: input.settleMs };
     const before = await screenshotRoutes(input.baseUrl, routes, path.join(dir, 'before'), shotOpts);
     const after = await screenshotRoutes(input.headUrl, routes, path.join(dir, 'after'), {
       ...shotOpts,
       launcher: headLauncher,
     });
     for (const s of [...before, ...after]) if (s.error) manifest.notes.push(`route ${s.route}: ${s.error}`);
+    const blank = blankShots(dir, runs, [...before, ...after]);
+    for (const rel of blank)
+      manifest.notes.push(`${rel} stayed blank (a single colour) after settling: not shown as evidence`);
     let gif: string | undefined;
     if (input.gif !== false && runs[1]?.video) {
       try {
@@ -200,6 +206,7 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
     writeManifest(dir, manifest);
     const final = finalizeManifest(dir, input.ticketId);
     addCaptions(final, runs, dir);
+    for (const a of final.artifacts) if (blank.has(a.path)) a.blank = true;
     writeManifest(dir, final);
     result.evidence = evidenceRef(dir, runs, final, gif);
   } else {
@@ -207,6 +214,15 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
     finalizeManifest(dir, input.ticketId);
   }
   return result;
+}
+
+/** Relative paths of the screenshots that stayed a single colour after settling. */
+function blankShots(dir: string, runs: PlanRun[], routes: RouteShot[]): Set<string> {
+  const abs = [
+    ...runs.flatMap((r) => r.steps.filter((s) => s.blank && s.screenshot).map((s) => s.screenshot as string)),
+    ...routes.filter((s) => s.blank).map((s) => s.path),
+  ];
+  return new Set(abs.map((p) => path.relative(dir, p).split(path.sep).join('/')));
 }
 
 function failedStep(run: PlanRun): StepResult | undefined {
@@ -283,7 +299,8 @@ function evidenceRef(dir: string, runs: PlanRun[], manifest: EvidenceManifest, g
       .map((s) => s.screenshot as string) ?? [];
   const lastHead = runs[1]?.steps.at(-1)?.screenshot;
   const baseFail = runs[0]?.steps.find((s) => s.status === 'failed')?.screenshot;
-  const routes = manifest.artifacts.filter((a) => a.kind === 'after').map((a) => abs(a.path));
+  const blank = manifest.artifacts.filter((a) => a.blank).map((a) => abs(a.path));
+  const routes = manifest.artifacts.filter((a) => a.kind === 'after' && !a.blank).map((a) => abs(a.path));
   const screenshots = [
     ...new Set([...captioned, ...(lastHead ? [lastHead] : []), ...(baseFail ? [baseFail] : []), ...routes]),
   ];
@@ -292,7 +309,10 @@ function evidenceRef(dir: string, runs: PlanRun[], manifest: EvidenceManifest, g
     manifest: abs('manifest.json'),
     ...(has('head.webm') ? { video: abs('head.webm') } : {}),
     ...(gif && has('head.gif') ? { gif: abs('head.gif') } : {}),
-    screenshots: screenshots.filter((s) => has(path.relative(dir, s).split(path.sep).join('/'))),
+    screenshots: screenshots.filter(
+      (s) => has(path.relative(dir, s).split(path.sep).join('/')) && !blank.includes(s),
+    ),
+    ...(blank.length ? { blank } : {}),
     proof: { base: runs[0]?.verdict ?? 'failed', head: runs.slice(1).map((r) => r.verdict) },
   };
 }

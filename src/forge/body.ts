@@ -108,6 +108,14 @@ function runLine(run: PlanRun): string {
     : `passed (${run.steps.length} steps, ${(run.durationMs / 1000).toFixed(1)} s)`;
 }
 
+/** Screenshots that stayed a single colour are named, never shown as evidence. */
+function blankWarning(blank: string[]): string[] {
+  return [
+    '> [!WARNING]',
+    `> ${blank.length} screenshot(s) stayed blank (a single colour) after the page settled and are not shown as evidence: ${blank.map((p) => `\`${inline(p)}\``).join(', ')}.`,
+  ];
+}
+
 function proofSection(input: PrBodyInput, rel: (p: string) => string): string[] {
   const proof = input.proof;
   if (!proof) return ['## Proof', '', '_No verification run._'];
@@ -134,15 +142,18 @@ function proofSection(input: PrBodyInput, rel: (p: string) => string): string[] 
 
   const ev = input.ticket.evidence ?? proof.evidence;
   if (ev) {
+    const blank = (ev.blank ?? []).map(rel);
     const beforeAfter = ev.screenshots.map(rel).filter((p) => p.startsWith('after/'));
     if (beforeAfter.length) {
       out.push('| Before | After |', '|---|---|');
       for (const after of beforeAfter) {
         const before = `before/${after.slice('after/'.length)}`;
-        out.push(`| ![before](${input.evidenceUrl(before)}) | ![after](${input.evidenceUrl(after)}) |`);
+        const cell = blank.includes(before) ? '_blank page_' : `![before](${input.evidenceUrl(before)})`;
+        out.push(`| ${cell} | ![after](${input.evidenceUrl(after)}) |`);
       }
       out.push('');
     }
+    if (blank.length) out.push(...blankWarning(blank), '');
     const steps = ev.screenshots.map(rel).filter((p) => !p.startsWith('after/'));
     for (const shot of steps.slice(0, 4)) out.push(`![${path.basename(shot)}](${input.evidenceUrl(shot)})`);
     if (steps.length) out.push('');

@@ -51,6 +51,7 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
             outputDir: path.join(sandbox.scratchDir, 'browser'),
             vision: config.vision,
             allowHosts: sandbox.settings.network,
+            settleMs: sandbox.settings.settleMs,
           });
           return { browser: await session };
         },
@@ -68,6 +69,7 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
             trees: { base: base.room.tree, head: head.room.tree },
             routes: sandbox.settings.routes,
             allowHosts: sandbox.settings.network,
+            settleMs: sandbox.settings.settleMs,
             signal: proofSignal ?? signal,
           });
         },

@@ -149,14 +149,19 @@ function relative(dir: string, p: string): string | undefined {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : undefined;
 }
 
-/** Captions by relative path, from `manifest.json` artifacts (tolerant of partial manifests). */
-async function captions(dir: string): Promise<Map<string, string>> {
+/**
+ * Captions by relative path, and the screenshots flagged blank, from `manifest.json` artifacts
+ * (tolerant of partial manifests).
+ */
+async function manifestNotes(dir: string): Promise<[Map<string, string>, Set<string>]> {
   const out = new Map<string, string>();
+  const blank = new Set<string>();
   try {
     const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as {
-      artifacts?: { path?: unknown; caption?: unknown }[];
+      artifacts?: { path?: unknown; caption?: unknown; blank?: unknown }[];
     };
     for (const a of manifest.artifacts ?? []) {
+      if (typeof a.path === 'string' && a.blank === true) blank.add(a.path);
       if (typeof a.path === 'string' && typeof a.caption === 'string') {
         const rel = relative(dir, a.path);
         if (rel) out.set(rel, a.caption);
@@ -165,14 +170,14 @@ async function captions(dir: string): Promise<Map<string, string>> {
   } catch {
     // No manifest yet (the ticket is still running) or an unreadable one: no captions.
   }
-  return out;
+  return [out, blank];
 }
 
 /** What the evidence directory of a ticket holds, merged with the paths on the ticket. */
 export async function readEvidenceView(root: string, ticket: Ticket): Promise<EvidenceView> {
   const dir = path.join(root, ticket.id);
   const view = emptyEvidence();
-  const [has, steps, before, after, caps] = await Promise.all([
+  const [has, steps, before, after, [caps, blank]] = await Promise.all([
     Promise.all(
       [
         'head.webm',
@@ -187,7 +192,7 @@ export async function readEvidenceView(root: string, ticket: Ticket): Promise<Ev
     listImages(dir, 'steps'),
     listImages(dir, 'before'),
     listImages(dir, 'after'),
-    captions(dir),
+    manifestNotes(dir),
   ]);
   const ev = ticket.evidence;
   view.video = (ev?.video && relative(dir, ev.video)) || (has[0] ? 'head.webm' : undefined);
@@ -202,9 +207,11 @@ export async function readEvidenceView(root: string, ticket: Ticket): Promise<Ev
     const rel = relative(dir, s);
     if (rel && !rel.startsWith('before/') && !rel.startsWith('after/')) shots.add(rel);
   }
-  view.screenshots = [...shots].map((p) => ({ path: p, caption: caps.get(p) }));
-  view.before = before;
-  view.after = after;
+  const shown = (p: string) => !blank.has(p);
+  view.screenshots = [...shots].filter(shown).map((p) => ({ path: p, caption: caps.get(p) }));
+  view.before = before.filter(shown);
+  view.after = after.filter(shown);
+  view.blank = [...blank];
   return view;
 }
 

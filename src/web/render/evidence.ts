@@ -15,6 +15,8 @@ export interface EvidenceView {
   manifest?: string;
   transcript?: string;
   diff?: string;
+  /** Screenshots flagged blank in the manifest: named, not shown. */
+  blank?: string[];
 }
 
 export const emptyEvidence = (): EvidenceView => ({ screenshots: [], before: [], after: [] });
@@ -90,5 +92,6 @@ export function renderEvidence(id: string, ev: EvidenceView): SafeHtml {
       : ''
   }
   ${pairs}
+  ${ev.blank?.length ? html`<p class="warn" role="note">Blank screenshots (a single colour after the page settled), not shown as evidence: ${ev.blank.map((p) => html`<code>${p}</code> `)}</p>` : ''}
   ${links.length ? html`<p class="files">Files: ${links.map(([p, label]) => html`<a href="${evidenceUrl(id, p ?? '')}">${label}</a> `)}</p>` : ''}`;
 }
