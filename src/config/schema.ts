@@ -37,7 +37,7 @@ export const priceSchema = z.record(
   z.object({ input: z.number(), output: z.number(), cachedInput: z.number().optional() }),
 );
 
-export const configSchema = z.object({
+const settingsSchema = z.object({
   home: z.string().default('./.loopwright'),
   port: z.coerce.number().int().min(0).max(65535).default(4700),
   host: z.string().optional(),
@@ -59,8 +59,8 @@ export const configSchema = z.object({
 
   repo: z.string().optional(),
   baseBranch: z.string().default('main'),
-  /** The name tickets show as their target. */
-  target: z.string().default('datadesk'),
+  /** The name tickets show as their target; default: the repository's name (`targetNameOf`). */
+  target: z.string().min(1).optional(),
 
   githubToken: z.string().optional(),
   githubApiUrl: z.string().url().default('https://api.github.com'),
@@ -114,7 +114,27 @@ export const configSchema = z.object({
   stageTimeouts: stageTimeoutsSchema.default(stageTimeoutsSchema.parse({})),
 });
 
+export const configSchema = settingsSchema.transform((c) => ({
+  ...c,
+  target: c.target ?? targetNameOf(c),
+}));
+
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * The name of a target nobody named: its repository's (`LOOPWRIGHT_GITHUB_REPO`'s name, else the
+ * last part of `LOOPWRIGHT_REPO` without `.git`), or `datadesk` for the bundled app. It names the
+ * tickets' target and the local forge's repository, so it keeps to letters, digits, `.`, `_`, `-`.
+ */
+export function targetNameOf(c: { repo?: string; githubRepo?: string }): string {
+  const source = c.githubRepo ?? c.repo?.replace(/[\\/]+$/, '');
+  const last = source
+    ?.split(/[\\/:]/)
+    .at(-1)
+    ?.replace(/\.git$/, '');
+  const name = last?.replace(/[^\w.-]+/g, '-').replace(/^[.-]+/, '');
+  return name || 'datadesk';
+}
 
 /** Env variable → config key. DESIGN.md §4 fixes the names in the first block. */
 export const ENV_KEYS: Record<string, keyof Config> = {
