@@ -1,7 +1,8 @@
 /**
  * The verification plan as an @playwright/test file, so a human can rerun the proof with
  * `npx playwright test proof.spec.ts` (BASE_URL picks the app). Each step maps to the call the
- * runner makes; expectations use the web-first assertions with the runner's timeout.
+ * runner makes; expectations use the web-first assertions with the runner's timeout. Without a
+ * `baseURL` (the copy added to the repository), the base URL is the test config's, or BASE_URL.
  */
 import type { Step, VerificationPlan } from './plan.ts';
 import { jsString as lit, targetSource, urlMatcher } from './targets.ts';
@@ -12,7 +13,9 @@ export function toPlaywrightTest(plan: VerificationPlan, baseURL?: string, timeo
     '// Proof: this test fails on the base commit and passes on the change.',
     "import { test, expect } from '@playwright/test';",
     '',
-    `test.use({ baseURL: process.env.BASE_URL ?? ${lit(baseURL ?? 'http://127.0.0.1:3000')} });`,
+    baseURL === undefined
+      ? 'if (process.env.BASE_URL) test.use({ baseURL: process.env.BASE_URL });'
+      : `test.use({ baseURL: process.env.BASE_URL ?? ${lit(baseURL)} });`,
     '',
     `test(${lit(plan.title)}, async ({ page }) => {`,
     ...plan.steps.map((step, i) => `  // ${i + 1}. ${step.action}\n  ${stepSource(step, timeoutMs)}`),

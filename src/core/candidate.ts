@@ -34,6 +34,31 @@ export interface Candidate {
     readonly comments: ReviewComment[];
   };
   readonly checks?: { readonly tree: string; readonly ok: boolean; readonly results: CheckResult[] };
+  /**
+   * The proof kept as a Playwright test (`.loopwright.yml` `proofTests`): `tree` is `fromTree` (the
+   * proven and reviewed tree) plus exactly the file at `path`, which passed under @playwright/test
+   * against the app of `tree` in a clean room. Only this can move a proof and a review to a tree.
+   */
+  readonly proofTest?: {
+    readonly tree: string;
+    readonly fromTree: string;
+    readonly path: string;
+  };
+}
+
+/**
+ * The candidate moved to the tree that adds its proof as a test: the proof and the review stay
+ * with the tree they were made on (`fromTree`), the guardrails and the checks must run again on the
+ * new tree. The caller has built `tree` from `c.tree` plus the one file and seen the test pass.
+ */
+export function withProofTest(c: Candidate, added: { tree: string; path: string; diff: string }): Candidate {
+  const { guardrails: _g, checks: _c, ...kept } = c;
+  return {
+    ...kept,
+    tree: added.tree,
+    diff: added.diff,
+    proofTest: { tree: added.tree, fromTree: c.tree, path: added.path },
+  };
 }
 
 type Attachment = 'proof' | 'guardrails' | 'review' | 'checks';
@@ -66,7 +91,11 @@ export type Clearance = { ok: true; publishable: Publishable } | { ok: false; re
 export function publishable(c: Candidate, opts: { allowDraft?: boolean } = {}): Clearance {
   const own = <T extends { tree: string }>(r: T | undefined): T | undefined =>
     r?.tree === c.tree ? r : undefined;
-  const proof = own(c.proof);
+  // The proof and the review of the tree the proof test was added to count for the tree with it.
+  const carried = c.proofTest?.tree === c.tree ? c.proofTest.fromTree : undefined;
+  const provenOn = <T extends { tree: string }>(r: T | undefined): T | undefined =>
+    own(r) ?? (carried !== undefined && r?.tree === carried ? r : undefined);
+  const proof = provenOn(c.proof);
   if (!proof) return { ok: false, reason: 'this tree was never proven (no verification plan ran on it)' };
   if (proof.outcome !== 'proven')
     return { ok: false, reason: `this tree's proof was ${proof.outcome}, not proven` };
@@ -79,7 +108,7 @@ export function publishable(c: Candidate, opts: { allowDraft?: boolean } = {}): 
     const failed = checks.results.filter((r) => !r.ok).map((r) => `\`${r.command}\``);
     return { ok: false, reason: `the checks fail on this tree: ${failed.join(', ')}` };
   }
-  const review = own(c.review);
+  const review = provenOn(c.review);
   if (!review) return { ok: false, reason: 'no reviewer approved this tree' };
   if (review.verdict === 'approve')
     return { ok: true, publishable: { candidate: c, draft: false, reasons: [] } };

@@ -98,3 +98,21 @@ export async function commitTree(gitDir: string, input: CommitTreeInput): Promis
   });
   return out.trim();
 }
+
+/**
+ * `tree` with one more regular file at `rel` (replacing one there), written into the trusted git
+ * dir; returns the new tree's id. Nothing is read from any worktree.
+ */
+export async function addFileToTree(
+  gitDir: string,
+  tree: string,
+  file: { path: string; content: string },
+  scratch: string,
+): Promise<string> {
+  const blob = (await gitOut(['hash-object', '-w', '--stdin'], { gitDir, input: file.content })).trim();
+  return withIndex(scratch, async (indexFile) => {
+    await git(['read-tree', tree], { gitDir, indexFile });
+    await git(['update-index', '--add', '--cacheinfo', `100644,${blob},${file.path}`], { gitDir, indexFile });
+    return (await gitOut(['write-tree'], { gitDir, indexFile })).trim();
+  });
+}

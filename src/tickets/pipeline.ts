@@ -181,7 +181,7 @@ async function runAttempt(run: TicketRun): Promise<RunResult> {
     });
   }
   await attempt.enter('publishing');
-  const { clearance } = await clear(deps, sandbox, outcome, attempt, signal);
+  const { clearance, notes } = await clear(deps, sandbox, outcome, attempt, signal);
   if (!clearance.ok) {
     return await attempt.settle('rejected', {
       code: ErrorCode.GuardrailRejected,
@@ -197,6 +197,7 @@ async function runAttempt(run: TicketRun): Promise<RunResult> {
     attempt,
     branch,
     evidenceDir,
+    notes,
   });
   await recordPublish(run, pushed, clearance.publishable.candidate.tree);
   if (clearance.publishable.draft) {

@@ -2,6 +2,8 @@
  * The stages after the agents: the pipeline, not the loop, decides what is publishable. Each stage
  * takes the candidate and returns it with one more result attached:
  *
+ *   test    — with `proofTests`, the tree plus the proof as a Playwright test, when it passes there
+ *             (proof-test.ts);
  *   guard   — the guardrails again, on the diff recomputed from the trusted git dir;
  *   check   — `checks` on a fresh clean checkout of the tree, after every agent process stopped;
  *   clear   — `publishable()`: proven, guarded, checked and approved, or the reason it is not;
@@ -27,6 +29,7 @@ import { checkDiff, describeFindings } from '../loop/policy/index.ts';
 import { diffTrees } from '../sandbox/tree.ts';
 import type { Sandbox } from '../sandbox/types.ts';
 import type { Attempt } from './attempt.ts';
+import { addProofTest } from './proof-test.ts';
 
 /** What the publish stages need of the pipeline's dependencies. */
 export interface PublishDeps {
@@ -42,7 +45,7 @@ export interface PublishDeps {
 /** The guardrails on the tree's diff as the trusted git dir computes it (not as the loop reported it). */
 export async function guard(sandbox: Sandbox, c: Candidate, attempt: Attempt): Promise<Candidate> {
   const diff = await diffTrees(sandbox.gitDir, sandbox.baseCommit, c.tree);
-  const report = checkDiff(diff, sandbox.settings);
+  const report = checkDiff(diff, sandbox.settings, { proofTest: c.proofTest?.path });
   const empty = diff.trim() === '';
   const findings = [...describeFindings(report.findings), ...(empty ? ['the change is empty'] : [])];
   const ok = report.ok && !empty;
@@ -85,14 +88,17 @@ export async function check(
   return attach(c, 'checks', { ok: results.every((r) => r.ok), results });
 }
 
-/** Whether the loop's candidate may be published: guard, check, then `publishable`. */
+/**
+ * Whether the loop's candidate may be published: the proof test added (when configured), guard,
+ * check, then `publishable`. `notes` are for the PR body.
+ */
 export async function clear(
   deps: PublishDeps,
   sandbox: Sandbox,
   outcome: LoopOutcome,
   attempt: Attempt,
   signal: AbortSignal,
-): Promise<{ candidate?: Candidate; clearance: Clearance }> {
+): Promise<{ candidate?: Candidate; clearance: Clearance; notes?: string[] }> {
   if (!outcome.candidate) {
     return {
       clearance: {
@@ -101,10 +107,17 @@ export async function clear(
       },
     };
   }
-  let c = await guard(sandbox, outcome.candidate, attempt);
-  if (c.guardrails?.ok)
-    c = await check(sandbox, c, { signal, timeoutMs: deps.config.budgets.toolTimeoutMs, attempt });
-  return { candidate: c, clearance: publishable(c, { allowDraft: outcome.draft === true }) };
+  const timeoutMs = deps.config.budgets.toolTimeoutMs;
+  const tested = await addProofTest(sandbox, outcome.candidate, outcome.proof?.plan, {
+    signal,
+    timeoutMs,
+    attempt,
+    chromiumPath: deps.config.chromiumPath,
+  });
+  let c = await guard(sandbox, tested.candidate, attempt);
+  if (c.guardrails?.ok) c = await check(sandbox, c, { signal, timeoutMs, attempt });
+  const clearance = publishable(c, { allowDraft: outcome.draft === true });
+  return { candidate: c, clearance, notes: tested.note ? [tested.note] : [] };
 }
 
 /** Evidence sealed and published, then one commit of exactly the cleared tree, pushed, as a PR. */
@@ -117,6 +130,8 @@ export async function publish(
     attempt: Attempt;
     branch: string;
     evidenceDir: string;
+    /** What the PR body should say beyond the guardrails' findings (the proof test). */
+    notes?: string[];
   },
 ): Promise<PublishResult> {
   const { sandbox, outcome, cleared, attempt, evidenceDir } = input;
@@ -147,7 +162,7 @@ export async function publish(
     evidenceUrl,
     ticketUrl: deps.ticketUrl?.(ticket.id),
     scripted: deps.scripted,
-    notes: c.guardrails?.findings ?? [],
+    notes: [...(c.guardrails?.findings ?? []), ...(input.notes ?? [])],
   });
   // Still this attempt's ticket right before the push (the forge refuses a later attempt's branch too).
   await attempt.update({ stage: 'publishing' });

@@ -31,6 +31,12 @@ export interface CheckDiffOptions {
   protected?: string[];
   /** Globs that count as test files, replacing the defaults. */
   testGlobs?: string[];
+  /**
+   * The one file Loopwright itself adds: the proof as a Playwright test (`.loopwright.yml`
+   * `proofTests`). Added at exactly this path, it is exempt from the path rules and the size
+   * limits; the secret and skipped-test rules still read it.
+   */
+  proofTest?: string;
 }
 
 type Settings = Pick<
@@ -45,7 +51,9 @@ const DEPENDENCY_BLOCK =
 
 export function checkDiff(diff: string, settings: Settings, opts: CheckDiffOptions = {}): GuardrailReport {
   const findings: GuardrailFinding[] = [];
-  const files = parseDiff(diff);
+  const all = parseDiff(diff);
+  const isProofTest = (f: (typeof all)[number]) => f.path === opts.proofTest && f.status === 'added';
+  const files = all.filter((f) => !isProofTest(f));
   const pathSettings = { ...settings, protected: [...settings.protected, ...(opts.protected ?? [])] };
   const testGlobs = opts.testGlobs ?? TEST_GLOBS;
 
@@ -63,8 +71,8 @@ export function checkDiff(diff: string, settings: Settings, opts: CheckDiffOptio
     });
   }
 
-  for (const f of files) {
-    for (const p of new Set([f.path, ...(f.oldPath ? [f.oldPath] : [])])) {
+  for (const f of all) {
+    for (const p of isProofTest(f) ? [] : new Set([f.path, ...(f.oldPath ? [f.oldPath] : [])])) {
       const denied = pathDenied(p, pathSettings);
       if (denied) findings.push({ rule: denied.rule, path: p, message: denied.message });
     }

@@ -1,0 +1,130 @@
+/**
+ * The proof kept in the repository (`.loopwright.yml` `proofTests: <dir>`): the PR also adds the
+ * verification plan as a Playwright test, `<dir>/<slug>.spec.ts`, so the repository's own CI keeps
+ * guarding the behaviour.
+ *
+ * Publishing, not the agent, adds the file, and it adds it to a new tree: the proven and reviewed
+ * tree plus exactly that one file, built in the trusted git dir. Before the new tree may be
+ * published, the file runs with the repository's own @playwright/test against the app of exactly
+ * that tree, in a clean room Loopwright opened for it; a test that does not pass there is not
+ * added (the PR goes out without it and says why). The new tree then goes through the guardrails
+ * and the checks like any other (candidate.ts `withProofTest`), so what is published is still
+ * what was proven, checked and reviewed: the browser proof and the review carry over only for the
+ * application code, which the new tree holds unchanged, and the one added file carries its own
+ * proof, the passing run.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { slug, toPlaywrightTest } from '../browser/codegen.ts';
+import type { VerificationPlan } from '../browser/plan.ts';
+import { withProofTest, type Candidate } from '../core/candidate.ts';
+import { redact } from '../core/redact.ts';
+import { CHROMIUM_ARGS, resolveChromiumPath } from '../sandbox/browser.ts';
+import { shq } from '../sandbox/isolation.ts';
+import { addFileToTree, diffTrees } from '../sandbox/tree.ts';
+import type { Room, Sandbox } from '../sandbox/types.ts';
+import type { Attempt } from './attempt.ts';
+
+export interface ProofTestOptions {
+  signal: AbortSignal;
+  /** Bound of the @playwright/test run. */
+  timeoutMs: number;
+  attempt: Attempt;
+  chromiumPath?: string;
+}
+
+/** The candidate (with the test added, or as it was) and what the PR should say about it. */
+export interface ProofTestResult {
+  candidate: Candidate;
+  note?: string;
+}
+
+/** Where the plan lands in the repository: `<dir>/<slug of the title>.spec.ts`. */
+export function proofTestPath(dir: string, plan: VerificationPlan): string {
+  return `${dir}/${slug(plan.title)}.spec.ts`;
+}
+
+/** Adds the proof as a test when the target asks for it and the test passes on the new tree. */
+export async function addProofTest(
+  sandbox: Sandbox,
+  c: Candidate,
+  plan: VerificationPlan | undefined,
+  opts: ProofTestOptions,
+): Promise<ProofTestResult> {
+  const dir = sandbox.settings.proofTests;
+  if (!dir || !plan || c.proof?.tree !== c.tree || c.proof.outcome !== 'proven') return { candidate: c };
+  const rel = proofTestPath(dir, plan);
+  const content = redact(toPlaywrightTest(plan));
+  const tree = await addFileToTree(sandbox.gitDir, c.tree, { path: rel, content }, sandbox.scratchDir);
+  const run = await runInRoom(sandbox, tree, rel, opts);
+  await opts.attempt.append({
+    type: 'log',
+    level: run.ok ? 'info' : 'warn',
+    text: run.ok
+      ? `proof test ${rel} passed under @playwright/test against the change: added to the PR`
+      : `proof test ${rel} not added: ${run.why}`,
+  });
+  if (!run.ok) return { candidate: c, note: `The proof was not added as \`${rel}\`: ${run.why}` };
+  const diff = await diffTrees(sandbox.gitDir, sandbox.baseCommit, tree);
+  return {
+    candidate: withProofTest(c, { tree, path: rel, diff }),
+    note: `The proof is added as \`${rel}\` (@playwright/test); it passed against the change before publishing.`,
+  };
+}
+
+/** Runs the one spec with the repository's @playwright/test against the room's app. */
+async function runInRoom(
+  sandbox: Sandbox,
+  tree: string,
+  rel: string,
+  opts: ProofTestOptions,
+): Promise<{ ok: true } | { ok: false; why: string }> {
+  const room = await sandbox.openRoom(tree, 'proof-test');
+  try {
+    const cli = path.join(room.dir, 'node_modules', '@playwright', 'test', 'cli.js');
+    if (!existsSync(cli)) {
+      return {
+        ok: false,
+        why: 'the repository does not depend on @playwright/test (add it to devDependencies to keep proofs as tests)',
+      };
+    }
+    const app = await room.startApp();
+    const config = writeConfig(room, rel, opts.chromiumPath);
+    const command = `BASE_URL=${shq(app.url)} node ${shq(cli)} test --config ${shq(config)}`;
+    const r = await room.exec(command, { timeoutMs: opts.timeoutMs, signal: opts.signal });
+    if (r.exitCode === 0 && !r.timedOut) return { ok: true };
+    const how = r.timedOut ? `timed out after ${Math.round(opts.timeoutMs / 1000)} s` : 'failed';
+    return {
+      ok: false,
+      why: `it ${how} under @playwright/test against the change: ${redact(r.output.slice(-600))}`,
+    };
+  } finally {
+    await room.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Loopwright's own config for the run, outside the tree's files: only the one spec, the system
+ * Chromium with the sandbox's flags, results in the room's scratch. The repository's own
+ * playwright.config is not loaded (it could start servers or name browsers that are not here).
+ */
+function writeConfig(room: Room, rel: string, chromiumPath?: string): string {
+  const scratch = path.join(room.dir, '.loopwright-proof-test');
+  mkdirSync(scratch, { recursive: true });
+  const file = path.join(scratch, 'playwright.config.mjs');
+  const config = {
+    testDir: path.join(room.dir, path.dirname(rel)),
+    testMatch: [path.basename(rel)],
+    outputDir: path.join(scratch, 'results'),
+    workers: 1,
+    retries: 0,
+    timeout: 60_000,
+    reporter: [['line']],
+    use: {
+      headless: true,
+      launchOptions: { executablePath: resolveChromiumPath(chromiumPath), args: CHROMIUM_ARGS },
+    },
+  };
+  writeFileSync(file, `export default ${JSON.stringify(config, null, 2)};\n`);
+  return file;
+}
