@@ -23,7 +23,7 @@ export const DEFAULT_QUIET_MS = 100;
 export const DEFAULT_EMPTY_MS = 3_000;
 
 export interface SettleOptions {
-  /** Upper bound of the whole wait in ms (default DEFAULT_SETTLE_MS). */
+  /** Upper bound of the whole wait in ms (default DEFAULT_SETTLE_MS); 0 takes the page as it is. */
   timeoutMs?: number;
   /** Quiet window of the DOM in ms (default DEFAULT_QUIET_MS). */
   quietMs?: number;
@@ -80,6 +80,7 @@ export async function settlePage(page: Page, opts: SettleOptions = {}): Promise<
   const deadline = started + bound;
   const emptyMs = Math.min(opts.emptyMs ?? DEFAULT_EMPTY_MS, bound);
   const left = () => Math.max(0, deadline - performance.now());
+  if (bound <= 0) return { settled: false, ms: 0, pending: [], domChanging: false, snapshot: '' };
   trackRequests(page.context());
   const live = inFlight.get(page.context()) as Set<Request>;
   let snapshot = await ariaOf(page, left());
@@ -166,7 +167,7 @@ export function describeSettle(result: SettleResult, boundMs: number): string | 
     why.push(`${result.pending.length} request(s) still pending (${shown}${more})`);
   }
   if (result.domChanging) why.push('DOM still changing');
-  if (!why.length) why.push('the page changed between two snapshots');
+  if (!why.length) why.push(boundMs <= 0 ? 'not waited for' : 'the page changed between two snapshots');
   const tail = empty
     ? ' The page shows nothing yet (empty accessibility tree).'
     : ' What follows may be incomplete.';

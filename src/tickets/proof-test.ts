@@ -13,7 +13,7 @@
  * application code, which the new tree holds unchanged, and the one added file carries its own
  * proof, the passing run.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { slug, toPlaywrightTest } from '../browser/codegen.ts';
 import type { VerificationPlan } from '../browser/plan.ts';
@@ -81,8 +81,9 @@ async function runInRoom(
 ): Promise<{ ok: true } | { ok: false; why: string }> {
   const room = await sandbox.openRoom(tree, 'proof-test');
   try {
-    const cli = path.join(room.dir, 'node_modules', '@playwright', 'test', 'cli.js');
-    if (!existsSync(cli)) {
+    // The dependencies are mounted inside the room only: look there.
+    const cli = 'node_modules/@playwright/test/cli.js';
+    if ((await room.exec(`test -f ${cli}`, { signal: opts.signal })).exitCode !== 0) {
       return {
         ok: false,
         why: 'the repository does not depend on @playwright/test (add it to devDependencies to keep proofs as tests)',
@@ -90,7 +91,7 @@ async function runInRoom(
     }
     const app = await room.startApp();
     const config = writeConfig(room, rel, opts.chromiumPath);
-    const command = `BASE_URL=${shq(app.url)} node ${shq(cli)} test --config ${shq(config)}`;
+    const command = `BASE_URL=${shq(app.url)} node ${cli} test --config ${shq(config)}`;
     const r = await room.exec(command, { timeoutMs: opts.timeoutMs, signal: opts.signal });
     if (r.exitCode === 0 && !r.timedOut) return { ok: true };
     const how = r.timedOut ? `timed out after ${Math.round(opts.timeoutMs / 1000)} s` : 'failed';

@@ -45,7 +45,10 @@ describe.skipIf(skip)('the proof kept as a Playwright test in the repository', (
         LOOPWRIGHT_PUBLIC_URL: 'http://127.0.0.1:4700',
       },
     });
-    rt = await openRuntime({ ...config, maxAttempts: 1 }, { log: memoryLogger().log, scriptedFallback: true });
+    rt = await openRuntime(
+      { ...config, maxAttempts: 1 },
+      { log: memoryLogger().log, scriptedFallback: true },
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -72,7 +75,7 @@ describe.skipIf(skip)('the proof kept as a Playwright test in the repository', (
     const ref = `refs/heads/${ticket.pr!.branch}`;
     const files = git(forgeRepo, 'ls-tree', '-r', '--name-only', ref).split('\n');
     const spec = files.find((f) => /^e2e\/[\w-]+\.spec\.ts$/.test(f));
-    expect(spec, files.join('\n')).toBeDefined();
+    expect(spec, logs.join('\n')).toBeDefined();
     const source = git(forgeRepo, 'show', `${ref}:${spec}`);
     expect(source).toContain("import { test, expect } from '@playwright/test';");
     expect(source).toContain('if (process.env.BASE_URL) test.use({ baseURL: process.env.BASE_URL });');
@@ -100,7 +103,13 @@ describe.skipIf(skip)('the proof kept as a Playwright test in the repository', (
     );
     const out = execFileSync(
       process.execPath,
-      [path.join(checkout, 'node_modules/@playwright/test/cli.js'), 'test', '--config', config, '--reporter=line'],
+      [
+        path.join(checkout, 'node_modules/@playwright/test/cli.js'),
+        'test',
+        '--config',
+        config,
+        '--reporter=line',
+      ],
       { cwd: checkout, env: { PATH: process.env.PATH, HOME: root, BASE_URL: vite.url }, encoding: 'utf8' },
     );
     expect(out).toMatch(/1 passed/);
