@@ -125,7 +125,8 @@ async function runSteps(page: Page, plan: VerificationPlan, opts: RunOptions): P
     const shot = path.join(opts.stepsDir, name);
     try {
       await runStep(page, step, opts);
-      const seen = await stepShot(page, shot, opts);
+      // An expectation just polled the page into the state it checks: no change to wait for.
+      const seen = await stepShot(page, shot, opts, step.action.startsWith('expect_'));
       results.push({ ...base, status: 'passed', durationMs: Date.now() - t0, ...seen });
     } catch (error) {
       if (error instanceof CodedError) throw error;
@@ -150,9 +151,10 @@ async function stepShot(
   page: Page,
   file: string,
   opts: RunOptions,
+  settled = false,
 ): Promise<Pick<StepResult, 'screenshot' | 'blank' | 'unsettled'>> {
   const bound = opts.settleMs ?? DEFAULT_SETTLE_MS;
-  const shot = await settledScreenshot(page, file, { timeoutMs: bound });
+  const shot = await settledScreenshot(page, file, { timeoutMs: bound, settled });
   const unsettled = shot.settle && !shot.settle.settled ? describeSettle(shot.settle, bound) : undefined;
   return { screenshot: file, ...(shot.blank ? { blank: true } : {}), ...(unsettled ? { unsettled } : {}) };
 }

@@ -83,18 +83,23 @@ export async function settlePage(page: Page, opts: SettleOptions = {}): Promise<
   if (bound <= 0) return { settled: false, ms: 0, pending: [], domChanging: false, snapshot: '' };
   trackRequests(page.context());
   const live = inFlight.get(page.context()) as Set<Request>;
-  let snapshot = await ariaOf(page, left());
   for (;;) {
     await page.waitForLoadState('load', { timeout: Math.max(1, left()) }).catch(() => undefined);
     const idle = await noRequests(live, left);
-    const quiet = await domQuiet(page, opts.quietMs ?? DEFAULT_QUIET_MS, left());
-    const next = await ariaOf(page, left());
-    const agree = next === snapshot;
-    snapshot = next;
+    // The first snapshot is taken inside the quiet window, so a settled page costs one window
+    // and one snapshot more, not two snapshots more.
+    const [quiet, first] = await Promise.all([
+      domQuiet(page, opts.quietMs ?? DEFAULT_QUIET_MS, left()),
+      ariaOf(page, left()),
+    ]);
+    const snapshot = await ariaOf(page, left());
+    const agree = first === snapshot;
+    // A request the page started during the window counts too (its event may arrive late).
+    const stillIdle = idle && live.size === 0;
     const ms = performance.now() - started;
     // A page showing nothing may still be waiting on a timer to mount: give it emptyMs.
     const shows = snapshot.trim() !== '' || ms >= emptyMs;
-    if (idle && quiet && agree && shows)
+    if (stillIdle && quiet && agree && shows)
       return { settled: true, ms, pending: [], domChanging: false, snapshot };
     if (left() <= 0) {
       const pending = [...live].map((r) => `${r.method()} ${r.url()}`);
