@@ -24,19 +24,9 @@ import {
   type RunningApp,
 } from '../test/helpers/datadesk.ts';
 import { page, serve } from '../test/browser/fixtures.ts';
+import { fmt, stats } from './stats.ts';
 
 const N = Number(process.env.BENCH_N ?? 5);
-
-function stats(xs: number[]): { median: number; min: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-  return { median, min: s[0] ?? 0, max: s.at(-1) ?? 0 };
-}
-const fmt = (xs: number[], unit = 'ms') => {
-  const { median, min, max } = stats(xs);
-  return `median ${median.toFixed(0)} ${unit} (min–max ${min.toFixed(0)}–${max.toFixed(0)}, n=${xs.length})`;
-};
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();

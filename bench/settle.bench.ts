@@ -25,19 +25,9 @@ import {
   startDevServer,
   type RunningApp,
 } from '../test/helpers/datadesk.ts';
+import { fmt, stats } from './stats.ts';
 
 const N = Number(process.env.BENCH_N ?? 5);
-
-function stats(xs: number[]): { median: number; min: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-  return { median, min: s[0] ?? 0, max: s.at(-1) ?? 0 };
-}
-const fmt = (xs: number[], unit = 'ms') => {
-  const { median, min, max } = stats(xs);
-  return `median ${median.toFixed(0)} ${unit} (min–max ${min.toFixed(0)}–${max.toFixed(0)}, n=${xs.length})`;
-};
 
 /** Time to settled and snapshot size of one page, from a fresh context. */
 async function settleOnce(browser: Browser, url: string, boundMs?: number) {
