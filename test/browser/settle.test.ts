@@ -51,9 +51,10 @@ describe('settled pages in the browser tools', () => {
     expect(res.text).toMatch(/cell "north"/);
     expect(res.text).toMatch(/button "Export" \[ref=e\d+\]/);
     expect(res.text).not.toContain('did not settle');
-    // The event stream stays open the whole time: the settle does not wait for it.
+    // The event stream and the websocket stay open the whole time: the settle does not wait for them.
     expect(res.ms).toBeLessThan(SETTLE_MS);
     expect(app.requests).toContain('/events');
+    expect(app.requests).toContain('/hmr');
   });
 
   it('a page that never settles returns within the bound and names what was pending', async () => {
@@ -62,6 +63,7 @@ describe('settled pages in the browser tools', () => {
     expect(res.text).toContain(`${app.url}/api/hang`);
     expect(res.text).toContain('DOM still changing');
     expect(res.text).not.toContain('/events');
+    expect(res.text).not.toContain('/hmr');
     expect(res.ms).toBeLessThan(SETTLE_MS + 8_000);
   });
 

@@ -1,11 +1,13 @@
 /**
  * A fixture app that renders the way real single-page apps do, not at once: the shell loads a
  * route module by dynamic import after a delay, the route fetches its data after mount from a slow
- * endpoint, and an event stream stays open for as long as the page lives. `/never` never settles
+ * endpoint, and an event stream and a websocket (as a dev server's hot-reload channel) stay open
+ * for as long as the page lives. `/never` never settles
  * (its DOM changes all the time and one request never answers); `/empty` renders nothing.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface SlowAppOptions {
   /** Before the shell imports the route module (ms). */
@@ -30,6 +32,7 @@ const shell = (title: string, script: string) => `<!doctype html>
 
 const main = (importDelayMs: number) => `
 new EventSource('/events');
+new WebSocket('ws://' + location.host + '/hmr');
 setTimeout(() => import('/route-reports.js').then((m) => m.mount(document.getElementById('root'))), ${importDelayMs});
 `;
 
@@ -90,9 +93,16 @@ export async function startSlowApp(opts: SlowAppOptions = {}): Promise<SlowApp> 
         res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not found</h1>');
     }
   });
-  // The stream never goes idle: a ping every 200 ms, as a live dashboard's feed would.
+  const sockets = new WebSocketServer({ noServer: true });
+  const open = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    requests.push(new URL(req.url ?? '/', 'http://x').pathname);
+    sockets.handleUpgrade(req, socket, head, (ws) => open.add(ws));
+  });
+  // Neither channel ever goes idle: a ping every 200 ms, as a live feed or a dev server would.
   const ping = setInterval(() => {
     for (const s of streams) s.write('data: ping\n\n');
+    for (const ws of open) ws.send('{"type":"ping"}');
   }, 200);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -102,6 +112,8 @@ export async function startSlowApp(opts: SlowAppOptions = {}): Promise<SlowApp> 
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(ping);
+        for (const ws of open) ws.terminate();
+        sockets.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
