@@ -91,9 +91,7 @@ function patternProblem(pattern: string): string | undefined {
 
 function ownerProblem(owners: string[]): string | undefined {
   const bad = owners.find((o) => !USER_OR_TEAM.test(o) && !EMAIL.test(o));
-  return bad === undefined
-    ? undefined
-    : `owner "${bad}" is not a @user, an @org/team or an email address`;
+  return bad === undefined ? undefined : `owner "${bad}" is not a @user, an @org/team or an email address`;
 }
 
 /**

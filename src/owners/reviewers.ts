@@ -62,7 +62,8 @@ export function parseReviewerFile(
     return problem(`the front matter is not YAML: ${(error as Error).message.split('\n')[0]}`);
   }
   const parsed = frontMatterSchema.safeParse(front);
-  if (!parsed.success) return problem(`bad front matter: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+  if (!parsed.success)
+    return problem(`bad front matter: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
   const base = file.slice(file.lastIndexOf('/') + 1).replace(/\.md$/, '');
   const d = parsed.data;
   return {

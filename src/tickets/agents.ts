@@ -22,6 +22,8 @@ export interface LoopRunnerOptions {
   config: Config;
   coder: ChatModel;
   reviewer: ChatModel;
+  /** An owner's own model (its reviewer file names one); absent: owners use `reviewer`. */
+  reviewerFor?: (model: string) => ChatModel;
   /**
    * Record both agents' turns to `trajectory.jsonl` in the ticket's evidence directory, so a run on
    * a live model can be replayed later as a regression test (LOOPWRIGHT_TRAJECTORY=<that file>).
@@ -73,6 +75,8 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
         },
         coder: recorded(opts.coder, 'coder'),
         reviewer: recorded(opts.reviewer, 'reviewer'),
+        ...(opts.reviewerFor ? { reviewerFor: (m: string) => recorded(opts.reviewerFor!(m), 'reviewer') } : {}),
+        reviewConcurrency: config.reviewConcurrency,
         budgets: config.budgets,
         signal,
         transcriptPath: path.join(evidenceDir, 'transcript.jsonl'),

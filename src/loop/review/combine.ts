@@ -18,7 +18,9 @@ export interface Combined {
 /** Combines each reviewer's latest verdict. */
 export function combine(latest: ReviewerVerdict[]): Combined {
   const required = latest.filter((e) => e.required);
-  const comments = latest.flatMap((e) => e.comments.map((c) => ({ ...c, body: `[${e.reviewer}] ${c.body}` })));
+  const comments = latest.flatMap((e) =>
+    e.comments.map((c) => ({ ...c, body: `[${e.reviewer}] ${c.body}` })),
+  );
   const rejects = required.filter((e) => e.verdict === 'reject');
   if (rejects.length) return { verdict: 'reject', comments, by: rejects };
   const changes = required.filter((e) => e.verdict === 'request_changes');
@@ -32,7 +34,8 @@ const label = (e: ReviewerVerdict) => `${e.reviewer}${e.required ? '' : ' (advis
 /** Why the ticket is rejected: who rejected and what they said. */
 export function rejectionMessage(by: ReviewerVerdict[]): string {
   const parts = by.map(
-    (e) => `${e.reviewer} rejected the change: ${e.comments.map((c) => c.body).join(' ') || 'no reason given'}`,
+    (e) =>
+      `${e.reviewer} rejected the change: ${e.comments.map((c) => c.body).join(' ') || 'no reason given'}`,
   );
   return parts.join('; ');
 }
@@ -40,7 +43,9 @@ export function rejectionMessage(by: ReviewerVerdict[]): string {
 /** The one message to the coder: every request for changes of this round, grouped by reviewer. */
 export function feedbackMessage(round: ReviewerVerdict[]): string {
   const asking = round.filter((e) => e.verdict === 'request_changes');
-  const groups = asking.map((e) => [`### ${label(e)}`, ...(e.comments.length ? e.comments.map(line) : ['- (no comments)'])].join('\n'));
+  const groups = asking.map((e) =>
+    [`### ${label(e)}`, ...(e.comments.length ? e.comments.map(line) : ['- (no comments)'])].join('\n'),
+  );
   const names = asking.map((e) => e.reviewer).join(', ');
   return [
     `The reviewers requested changes (${names}). Address every comment, prove the result again with submit_verification, then finish. Those reviewers review again, and so does any reviewer whose files you change.`,

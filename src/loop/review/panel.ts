@@ -72,9 +72,11 @@ export class ReviewPanel {
   /** The general reviewer and the owners of the change, with the changed paths each owns. */
   members(changed: string[]): ReviewerRole[] {
     const general: ReviewerRole = { name: 'general', required: true, general: true, paths: [] };
-    const owners = ownersOfChange(this.opts.setup, changed).map(
-      ({ owner, paths }): ReviewerRole => ({ ...owner, general: false, paths }),
-    );
+    const owners = ownersOfChange(this.opts.setup, changed).map(({ owner, paths }): ReviewerRole => ({
+      ...owner,
+      general: false,
+      paths,
+    }));
     return [general, ...owners];
   }
 

@@ -33,7 +33,10 @@ export function reviewerSystemPrompt(role: ReviewerRole): string {
   const who = role.general
     ? 'You are the Loopwright general reviewer: a senior engineer reviewing a pull request that an automated coder wrote for a feature request.'
     : `You are the Loopwright reviewer for ${role.name}, who own part of the code this pull request changes. An automated coder wrote it for a feature request. Review it for ${role.name}: the files marked as theirs, and how the rest of the change affects them.`;
-  const rules = role.general || !role.rules ? GENERAL_RULES : [`Apply ${role.name}'s review rules, given with the change.`];
+  const rules =
+    role.general || !role.rules
+      ? GENERAL_RULES
+      : [`Apply ${role.name}'s review rules, given with the change.`];
   return [
     agentMarker('reviewer'),
     reviewerMarker(role.name),
@@ -72,10 +75,20 @@ export function reviewerMessage(r: ReviewerMessageInput): string {
     quoteUntrusted('request', r.request),
     '',
     ...(r.coderSummary
-      ? [quoteUntrusted("the coder's pull request title and summary", `${r.coderSummary.title}\n\n${r.coderSummary.summary}`), '']
+      ? [
+          quoteUntrusted(
+            "the coder's pull request title and summary",
+            `${r.coderSummary.title}\n\n${r.coderSummary.summary}`,
+          ),
+          '',
+        ]
       : []),
     '## Changed files',
-    ...(r.role.general ? [] : [`Files marked "yours" are owned by ${r.role.name}; the rest belong to others, but you see the whole change.`]),
+    ...(r.role.general
+      ? []
+      : [
+          `Files marked "yours" are owned by ${r.role.name}; the rest belong to others, but you see the whole change.`,
+        ]),
     ...files,
     '',
     '## Diff',
@@ -93,7 +106,11 @@ export function reviewerMessage(r: ReviewerMessageInput): string {
       : 'All deterministic checks passed.',
   ];
   if (!r.role.general && r.role.rules) {
-    parts.push('', `## ${r.role.name}'s review rules (from the base branch)`, quoteUntrusted(r.role.rulesPath ?? 'rules', r.role.rules));
+    parts.push(
+      '',
+      `## ${r.role.name}'s review rules (from the base branch)`,
+      quoteUntrusted(r.role.rulesPath ?? 'rules', r.role.rules),
+    );
   }
   return parts.join('\n');
 }
@@ -107,8 +124,13 @@ function proofText(proof: ProofResult | undefined): string {
         `- ${run.label}: ${run.verdict} (${run.steps.filter((s) => s.status === 'passed').length}/${run.steps.length} steps passed)`,
     ),
     ...(proof.evidence
-      ? [`Evidence: ${proof.evidence.screenshots.length} screenshots${proof.evidence.video ? ', a video' : ''}`]
+      ? [
+          `Evidence: ${proof.evidence.screenshots.length} screenshots${proof.evidence.video ? ', a video' : ''}`,
+        ]
       : []),
-    quoteUntrusted("proof: the prover's feedback and the coder's plan", `${proof.feedback}\n\nPlan: ${JSON.stringify(proof.plan)}`),
+    quoteUntrusted(
+      "proof: the prover's feedback and the coder's plan",
+      `${proof.feedback}\n\nPlan: ${JSON.stringify(proof.plan)}`,
+    ),
   ].join('\n');
 }
