@@ -15,7 +15,14 @@ export type TicketEvent =
   | { type: 'stage'; stage: Stage; at: string }
   | { type: 'status'; status: TicketStatus; at: string }
   | ({ type: 'message'; agent: AgentRole; text: string; at: string } & FromReviewer)
-  | ({ type: 'tool_call'; agent: AgentRole; callId: string; name: string; args: unknown; at: string } & FromReviewer)
+  | ({
+      type: 'tool_call';
+      agent: AgentRole;
+      callId: string;
+      name: string;
+      args: unknown;
+      at: string;
+    } & FromReviewer)
   | ({
       type: 'tool_result';
       agent: AgentRole;
@@ -27,7 +34,14 @@ export type TicketEvent =
       durationMs: number;
       at: string;
     } & FromReviewer)
-  | ({ type: 'usage'; agent: AgentRole; model: string; usage: Usage; modelMs: number; at: string } & FromReviewer)
+  | ({
+      type: 'usage';
+      agent: AgentRole;
+      model: string;
+      usage: Usage;
+      modelMs: number;
+      at: string;
+    } & FromReviewer)
   | { type: 'proof'; outcome: ProofOutcomeKind; detail: string; at: string }
   /** The combined verdict of a review round. */
   | { type: 'review'; verdict: ReviewVerdict; comments: ReviewComment[]; round: number; at: string }

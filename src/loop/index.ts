@@ -225,7 +225,8 @@ export async function* runTicketLoop(input: TicketLoopInput): AsyncGenerator<Tic
   async function openPanel(): Promise<ReviewPanel> {
     if (panel) return panel;
     const setup = await loadOwners(input.sandbox.gitDir, input.sandbox.baseCommit);
-    for (const problem of setup.problems) queue.push({ type: 'log', level: 'warn', text: `owners: ${problem}` });
+    for (const problem of setup.problems)
+      queue.push({ type: 'log', level: 'warn', text: `owners: ${problem}` });
     panel = new ReviewPanel({
       setup,
       gitDir: input.sandbox.gitDir,
@@ -304,7 +305,12 @@ export async function* runTicketLoop(input: TicketLoopInput): AsyncGenerator<Tic
       const { combined } = result;
       review = { verdict: combined.verdict, comments: combined.comments };
       candidate = attach(candidate, 'review', { ...review, reviews: [...(panel?.entries ?? [])] });
-      yield stamp({ type: 'review', verdict: review.verdict, comments: review.comments, round: reviewRounds });
+      yield stamp({
+        type: 'review',
+        verdict: review.verdict,
+        comments: review.comments,
+        round: reviewRounds,
+      });
       if (combined.verdict === 'approve') return outcome('approved');
       if (combined.verdict === 'reject') {
         return outcome('rejected', {

@@ -75,7 +75,9 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
         },
         coder: recorded(opts.coder, 'coder'),
         reviewer: recorded(opts.reviewer, 'reviewer'),
-        ...(opts.reviewerFor ? { reviewerFor: (m: string) => recorded(opts.reviewerFor!(m), 'reviewer') } : {}),
+        ...(opts.reviewerFor
+          ? { reviewerFor: (m: string) => recorded(opts.reviewerFor!(m), 'reviewer') }
+          : {}),
         reviewConcurrency: config.reviewConcurrency,
         budgets: config.budgets,
         signal,

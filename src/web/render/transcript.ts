@@ -119,8 +119,15 @@ export function renderEvent(e: TicketEvent, result?: Ev<'tool_result'>): SafeHtm
       </li>`;
     case 'reviewer_verdict':
       return html`<li class="ev review verdict-${e.verdict}">
-        ${time(e.at)} ${e.reviewer}${e.required ? '' : ' (not required)'}, round ${e.round}: <b>${e.verdict}</b>
-        ${e.comments.length ? html`<ul>${e.comments.map((c) => html`<li>${c.path ? html`<code>${c.path}${c.line ? `:${c.line}` : ''}</code> ` : ''}${c.body}</li>`)}</ul>` : ''}
+        ${time(e.at)} ${e.reviewer}${e.required ? '' : ' (not required)'}, round ${e.round}:
+        <b>${e.verdict}</b>
+        ${
+          e.comments.length
+            ? html`<ul>
+                ${e.comments.map((c) => html`<li>${c.path ? html`<code>${c.path}${c.line ? `:${c.line}` : ''}</code> ` : ''}${c.body}</li>`)}
+              </ul>`
+            : ''
+        }
       </li>`;
     case 'guardrail':
       return html`<li class="ev guardrail ${e.ok ? 'ok' : 'fail'}">
