@@ -108,7 +108,7 @@ export async function startReplayServer(opts: ReplayServerOptions): Promise<Repl
   const served: ServedTurn[] = [];
   const failures: { agent: AgentRole; turn: number; status: number }[] = [];
 
-  const handleChat = (body: WireRequest, res: ServerResponse) => {
+  const handleChat = async (body: WireRequest, res: ServerResponse) => {
     const agent = routeAgent(body);
     if (!agent) {
       const message = `cannot tell the agent: use model ${REPLAY_MODELS.coder} or ${REPLAY_MODELS.reviewer}, or put ${agentMarker('coder')} in the system prompt`;
@@ -139,6 +139,9 @@ export async function startReplayServer(opts: ReplayServerOptions): Promise<Repl
       }
       const messages = body.messages ?? [];
       checkRequest(turn, messages, body, lastIds.get(key) ?? []);
+      // Taken before the wait, so concurrent reviewers' turns keep their own order.
+      cursor.set(key, index + 1);
+      if (turn.latencyMs) await new Promise((resolve) => setTimeout(resolve, turn.latencyMs));
       const lastResult = latestToolResults(messages);
       const calls = turn.tool_calls.map((call, i) => ({
         id: `call_${reviewer ? `reviewer_${reviewer.replace(/\W/g, '_')}` : agent}_${index}_${i}`,
@@ -152,7 +155,6 @@ export async function startReplayServer(opts: ReplayServerOptions): Promise<Repl
       const promptTokens = Math.ceil(prompt.length / 4);
       const cachedTokens = Math.floor(commonPrefix(prompt, lastPrompt.get(key) ?? '') / 4);
       const completionTokens = Math.ceil(((turn.content ?? '').length + JSON.stringify(calls).length) / 4);
-      cursor.set(key, index + 1);
       failuresServed.set(key, 0);
       lastIds.set(
         key,

@@ -18,6 +18,7 @@
  *   results since the previous assistant turn; `promptIncludes` / `promptExcludes` are substrings
  *   of any system or user message. Independently of `expect`, every tool call id of the previous
  *   assistant turn must be answered and every called tool must be offered.
+ * - `latencyMs`: wait this long before answering, standing in for a model's thinking time (benches).
  * - `fail`: `{status, times, message?}` — answer the first `times` requests for this turn with that
  *   HTTP status before serving it (to script endpoint outages).
  *
@@ -61,6 +62,7 @@ export const scriptedTurnSchema = z
       })
       .strict()
       .optional(),
+    latencyMs: z.number().int().nonnegative().optional(),
     fail: z
       .object({ status: z.number().int(), times: z.number().int().min(1), message: z.string().optional() })
       .optional(),
