@@ -435,7 +435,10 @@ describe('runTicketLoop with a scripted model', () => {
           {
             reviewer: 'Source owners',
             expect: {
-              promptIncludes: ["## Source owners's review rules", 'Every exported function keeps its signature.'],
+              promptIncludes: [
+                "## Source owners's review rules",
+                'Every exported function keeps its signature.',
+              ],
               promptExcludes: ['British spelling'],
             },
           },
