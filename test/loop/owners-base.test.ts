@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   FIXTURE_FILES,
+  git,
   fileContains,
   GREETING,
   makeRepo,
@@ -62,6 +63,35 @@ describe('owners read from the base commit', () => {
       ['general', true, 'approve'],
       ['source-team', true, 'approve'],
     ]);
-    void writeFileSync;
+  });
+
+  it("ends as a draft once a required owner's own maxRounds are spent", async () => {
+    writeFileSync(
+      path.join(fx.worktree, '.loopwright/reviewers/source.md'),
+      RULES.replace('globs: ["src/**"]', 'globs: ["src/**"]\nmaxRounds: 1'),
+    );
+    git(fx.worktree, 'commit', '-qam', 'one round for source-team');
+    fx.baseCommit = git(fx.worktree, 'rev-parse', 'HEAD').trim();
+    const { prove } = scriptedProve(fx, (_p, wt) =>
+      fileContains(wt, 'src/greet.js', "'!'") ? 'proven' : 'passes_on_base',
+    );
+    const { outcome, server } = await runScripted(
+      fx,
+      [
+        turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH]),
+        turn('reviewer', [['submit_review', { verdict: 'approve', comments: [] }]]),
+        turn(
+          'reviewer',
+          [['submit_review', { verdict: 'request_changes', comments: [{ body: 'Name it exclaim.' }] }]],
+          {
+            reviewer: 'source-team',
+          },
+        ),
+      ],
+      { request: GREETING.request, prove },
+    );
+    expect(server.mismatches).toEqual([]);
+    expect(outcome).toMatchObject({ status: 'rejected', draft: true, reviewRounds: 1 });
+    expect(outcome.error?.message).toBe('source-team still requested changes after 1 rounds');
   });
 });

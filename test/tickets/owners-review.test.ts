@@ -37,7 +37,10 @@ function datadeskSource(root: string): string {
     path.join(dir, '.loopwright/reviewers/query.md'),
     `---\nname: query-team\n---\n${QUERY_RULE}\n`,
   );
-  writeFileSync(path.join(dir, '.loopwright/reviewers/ui.md'), `---\nname: ui-team\n---\n${UI_RULE}\n`);
+  writeFileSync(
+    path.join(dir, '.loopwright/reviewers/ui.md'),
+    `---\nname: ui-team\nmodel: gpt-4.1-mini\n---\n${UI_RULE}\n`,
+  );
   writeFileSync(
     path.join(dir, '.loopwright/reviewers/docs.md'),
     `---\nname: docs-team\nglobs: ["**/*.md"]\nrequired: false\n---\n${DOCS_RULE}\n`,
@@ -91,7 +94,7 @@ describe('code owners, plus: one reviewer per owner of a Datadesk change', () =>
     });
     await forge.ensureRepo();
     sandboxes = new DirSandboxes(tmp.home, () => forge.cloneUrl());
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     await t?.close();
     tmp.cleanup();
@@ -112,6 +115,8 @@ describe('code owners, plus: one reviewer per owner of a Datadesk change', () =>
           prove: prove(input.sandbox.worktree),
           coder: model(REPLAY_MODELS.coder),
           reviewer: model(REPLAY_MODELS.reviewer),
+          // An owner's own model: the replay routes it by the prompt's markers, as any other name.
+          reviewerFor: (name) => model(name),
           budgets: testBudgets(),
           signal: input.signal,
         });
@@ -162,6 +167,9 @@ describe('code owners, plus: one reviewer per owner of a Datadesk change', () =>
     expect(ticket.reviews).toHaveLength(4);
     expect(ticket.review?.verdict).toBe('approve');
     for (const r of ticket.reviews ?? []) expect(r.usage?.promptTokens).toBeGreaterThan(0);
+    expect(new Set(ticket.reviews?.map((r) => `${r.reviewer}:${r.model}`))).toEqual(
+      new Set(['general:replay-reviewer', 'query-team:replay-reviewer', 'ui-team:gpt-4.1-mini']),
+    );
     // Each verdict is an event on the timeline; the malformed CODEOWNERS line is reported there.
     const verdicts = timeline.filter((e) => e.event.type === 'reviewer_verdict');
     expect(verdicts).toHaveLength(4);
