@@ -4,31 +4,21 @@
  * whole diff with its own paths marked, the proof, the guardrail findings, its rules, and
  * read-only file tools over a clean checkout of the candidate tree.
  */
-import type { ProofResult } from '../browser/types.ts';
 import type { TicketEvent } from '../core/events.ts';
 import type { ReviewComment, ReviewVerdict } from '../core/ticket.ts';
 import { runAgent, type AgentSession } from './agent.ts';
 import type { BudgetTracker } from './budget.ts';
 import { EventQueue } from './events.ts';
 import type { ChatModel } from './llm/types.ts';
-import type { GuardrailFinding } from './policy/diff.ts';
-import { reviewerMessage, reviewerSystemPrompt, type ReviewerRole } from './review/prompts.ts';
+import { reviewerMessage, reviewerSystemPrompt, type ReviewerMessageInput } from './review/prompts.ts';
 import { ToolRegistry } from './tools/adapter.ts';
 import type { LoopState, LoopToolContext } from './tools/context.ts';
 import { readOnlyFileTools } from './tools/files.ts';
 import { submitReview } from './tools/review.ts';
 import type { Transcript } from './transcript.ts';
 
-export interface ReviewInput {
-  role: ReviewerRole;
+export interface ReviewInput extends ReviewerMessageInput {
   model: ChatModel;
-  request: string;
-  diff: string;
-  changed: string[];
-  proof?: ProofResult;
-  guardrails: GuardrailFinding[];
-  coderSummary?: { title: string; summary: string };
-  round: number;
   files: Pick<LoopToolContext, 'root' | 'outputsDir' | 'sandbox'>;
   budget: BudgetTracker;
   transcript: Transcript;

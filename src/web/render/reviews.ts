@@ -1,8 +1,16 @@
 /** The ticket page's reviewers table: the general reviewer and each owner, with verdicts and cost. */
 import { standing, VERDICT_WORDS } from '../../core/reviews.ts';
-import type { ReviewerVerdict } from '../../core/ticket.ts';
+import type { ReviewComment, ReviewerVerdict } from '../../core/ticket.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { formatCost, formatDuration, formatTokens } from './format.ts';
+
+/** Review comments as a list, each with the path and line it names. */
+export function renderComments(comments: readonly ReviewComment[]): SafeHtml | string {
+  if (!comments.length) return '';
+  return html`<ul class="comments">
+    ${comments.map((c) => html`<li>${c.path ? html`<code>${c.path}${c.line ? `:${c.line}` : ''}</code> ` : ''}${c.body}</li>`)}
+  </ul>`;
+}
 
 export function renderReviewers(reviews: readonly ReviewerVerdict[]): SafeHtml {
   const rows = standing(reviews);
@@ -38,15 +46,7 @@ export function renderReviewers(reviews: readonly ReviewerVerdict[]): SafeHtml {
           <td>${formatTokens(tokens)}</td>
           <td>${formatCost(cost)}</td>
           <td>${formatDuration(ms)}</td>
-          <td>
-            ${
-              r.comments.length
-                ? html`<ul class="comments">
-                    ${r.comments.map((c) => html`<li>${c.path ? html`<code>${c.path}${c.line ? `:${c.line}` : ''}</code> ` : ''}${c.body}</li>`)}
-                  </ul>`
-                : ''
-            }
-          </td>
+          <td>${renderComments(r.comments)}</td>
         </tr>`;
       })}
     </tbody>
