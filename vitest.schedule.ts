@@ -35,6 +35,7 @@ const LIGHT: Record<string, number> = {
   'test/forge/github.test.ts': 47,
   'test/tickets/pipeline.test.ts': 46,
   'test/tickets/owners-review.test.ts': 48,
+  'test/owners/cli.test.ts': 40,
   'test/tickets/store.test.ts': 40,
   'test/tickets/queue.test.ts': 30,
   'test/forge/evidence-s3.test.ts': 31,
