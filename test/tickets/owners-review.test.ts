@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProofResult } from '../../src/browser/types.ts';
 import { LocalForge } from '../../src/forge/local.ts';
+import type { PublishInput } from '../../src/forge/types.ts';
 import { runTicketLoop } from '../../src/loop/index.ts';
 import { OpenAIChatModel } from '../../src/loop/llm/openai.ts';
 import { REPLAY_MODELS, startReplayServer, type ReplayServer } from '../../src/loop/replay/server.ts';
@@ -101,6 +102,7 @@ describe('code owners, plus: one reviewer per owner of a Datadesk change', () =>
   });
 
   /** Runs one ticket through the pipeline with `turns` played by a replay server. */
+  const published: PublishInput[] = [];
   async function runScript(turns: ScriptedTurn[]) {
     let server: ReplayServer | undefined;
     const runLoop: LoopRunner = async function* (input) {
@@ -131,7 +133,10 @@ describe('code owners, plus: one reviewer per owner of a Datadesk change', () =>
       {
         config,
         store: t.store,
-        forge,
+        // The local forge, noting what the pipeline hands it (GitHub posts the reviews from this).
+        forge: Object.assign(Object.create(forge) as LocalForge, {
+          publish: (input: PublishInput) => (published.push(input), forge.publish(input)),
+        }),
         sandboxes,
         runLoop,
         evidenceUrl: (id, rel) => forge.evidenceUrl(id, rel),
@@ -181,6 +186,14 @@ describe('code owners, plus: one reviewer per owner of a Datadesk change', () =>
     expect(pr?.body).toMatch(/\| general \| yes \| ✅ approved \| 1 \|/);
     expect(pr?.body).toMatch(/\| query-team \| yes \| ✅ approved \| 1 \|/);
     expect(pr?.body).toMatch(/\| ui-team \| yes \| ✅ approved \| 2 \|/);
+    // The forge gets each reviewer's standing verdict and the diff to place comments on.
+    const handed = published.at(-1)!;
+    expect(handed.reviews?.map((r) => [r.reviewer, r.round, r.verdict])).toEqual([
+      ['general', 1, 'approve'],
+      ['query-team', 1, 'approve'],
+      ['ui-team', 2, 'approve'],
+    ]);
+    expect(handed.diff).toContain('+++ b/src/components/CellToolbar.tsx');
   }, 120_000);
 
   it('a required owner that rejects ends the ticket rejected, naming the owner and why', async () => {
