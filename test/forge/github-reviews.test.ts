@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewerVerdict } from '../../src/core/ticket.ts';
 import { createGitHubForge } from '../../src/forge/github.ts';
 import { commentableLines } from '../../src/forge/github-reviews.ts';
+import type { PublishChange, PublishInput } from '../../src/forge/types.ts';
 import { diffTrees } from '../../src/sandbox/tree.ts';
 import { startGitHubWorld, TOKEN, type GitHubWorld } from '../fakes/github/harness.ts';
 import { memoryLogger, testTicket } from '../fakes/github/setup.ts';
@@ -36,6 +37,20 @@ describe('reviews posted on GitHub', () => {
     mirror?.cleanup();
   });
 
+  /** Publishes `change` as ticket `id`'s PR through the GitHub forge. */
+  const publish = (id: string, change: PublishChange, extra: Partial<PublishInput> = {}) =>
+    createGitHubForge({ config: world.config(), log: logs.log }).publish({
+      ticket: testTicket(id),
+      change,
+      attempt: 1,
+      branch: `loopwright/${id}`,
+      baseBranch: 'main',
+      title: id,
+      body: 'b',
+      draft: false,
+      ...extra,
+    });
+
   it('puts each reviewer comment on the diff line it names, and the others in the body', async () => {
     const change = await mirror.change({ 'src/query/sum.js': QUERY, 'src/components/Button.jsx': BUTTON });
     const diff = await diffTrees(change.gitDir, change.parent, change.tree);
@@ -62,19 +77,7 @@ describe('reviews posted on GitHub', () => {
         ],
       },
     ];
-    const forge = createGitHubForge({ config: world.config(), log: logs.log });
-    const pr = await forge.publish({
-      ticket: testTicket('t_rev'),
-      change,
-      attempt: 1,
-      branch: 'loopwright/t_rev-sum',
-      baseBranch: 'main',
-      title: 'Sum',
-      body: 'b',
-      draft: false,
-      reviews,
-      diff,
-    });
+    const pr = await publish('t_rev', change, { reviews, diff });
     expect(world.api.violations).toEqual([]);
     expect(world.api.callsOf('pulls/create-review')).toHaveLength(2);
     const [query, ui] = world.api.reviews;
@@ -103,17 +106,7 @@ describe('reviews posted on GitHub', () => {
 
   it('the fake refuses, as GitHub does, a comment off the diff and a comment without a body', async () => {
     const change = await mirror.change({ 'src/query/avg.js': QUERY });
-    const forge = createGitHubForge({ config: world.config(), log: logs.log });
-    const pr = await forge.publish({
-      ticket: testTicket('t_off'),
-      change,
-      attempt: 1,
-      branch: 'loopwright/t_off-avg',
-      baseBranch: 'main',
-      title: 'Avg',
-      body: 'b',
-      draft: false,
-    });
+    const pr = await publish('t_off', change);
     const octokit = new Octokit({ auth: TOKEN, baseUrl: world.api.url });
     const at = { owner: 'acme', repo: 'app', pull_number: pr.number, event: 'COMMENT' as const };
     const off = octokit.rest.pulls.createReview({

@@ -3,32 +3,25 @@
  * reviewer files, another CODEOWNERS) is not read. CODEOWNERS owners take the rules of the reviewer
  * file named after them; bad files are reported and skipped.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOwners, ownersFromFiles } from '../../src/owners/load.ts';
 import { ownersOfChange, ownersOfPath } from '../../src/owners/resolve.ts';
-import { git } from '../helpers/git.ts';
+import { git, makeRepo, type Fixture } from '../loop/harness.ts';
 
 const QUERY =
   '---\nname: query-team\nglobs: ["src/query/**"]\nmaxRounds: 2\n---\nEvery new SQL function has a unit test.\n';
 const UI =
   '---\nname: ui-team\nrequired: false\nmodel: gpt-4.1-mini\n---\nEvery interactive element has an accessible name.\n';
 
-let dir: string;
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+let fx: Fixture;
+afterEach(() => fx.cleanup());
 
+/** A repo with `files` committed on main; returns the commit. */
 function repo(files: Record<string, string>): string {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'lw-owners-'));
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'base');
-  return git(dir, 'rev-parse', 'HEAD').trim();
+  fx = makeRepo(files);
+  return fx.baseCommit;
 }
 
 describe('owners from the base commit', () => {
@@ -40,18 +33,18 @@ describe('owners from the base commit', () => {
       CODEOWNERS: '* @root-file-is-shadowed\n',
     });
     writeFileSync(
-      path.join(dir, '.loopwright/reviewers/query.md'),
+      path.join(fx.worktree, '.loopwright/reviewers/query.md'),
       QUERY.replace('has a unit test', 'is fine'),
     );
     writeFileSync(
-      path.join(dir, '.loopwright/reviewers/extra.md'),
+      path.join(fx.worktree, '.loopwright/reviewers/extra.md'),
       '---\nname: extra\nglobs: ["**"]\n---\nApprove.\n',
     );
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '-m', 'edited later');
-    writeFileSync(path.join(dir, '.github/CODEOWNERS'), '* @worktree-owner\n');
+    git(fx.worktree, 'add', '-A');
+    git(fx.worktree, 'commit', '-q', '-m', 'edited later');
+    writeFileSync(path.join(fx.worktree, '.github/CODEOWNERS'), '* @worktree-owner\n');
 
-    const setup = await loadOwners(path.join(dir, '.git'), base);
+    const setup = await loadOwners(path.join(fx.worktree, '.git'), base);
     expect(setup.problems).toEqual([]);
     expect(setup.reviewers.map((r) => r.name)).toEqual(['query-team', 'ui-team']);
     expect(setup.reviewers[0]?.rules).toBe('Every new SQL function has a unit test.');
