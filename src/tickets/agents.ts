@@ -12,6 +12,7 @@ import { runTicketLoop, type ChatModel, type LoopOutcome } from '../loop/index.t
 import type { ProofResult } from '../browser/types.ts';
 import { ErrorCode, isCodedError } from '../core/errors.ts';
 import type { AppHandle, Room, Sandbox } from '../sandbox/types.ts';
+import { appFreshness } from '../sandbox/freshness.ts';
 import type { LoopRunInput, LoopRunner } from './pipeline.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
 import { OpenAIChatModel } from '../loop/llm/openai.ts';
@@ -52,7 +53,7 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
             vision: config.vision,
             allowHosts: sandbox.settings.network,
           });
-          return { browser: await session };
+          return { browser: await session, freshness: appFreshness(sandbox) };
         },
         prove: async (plan, { signal: proofSignal, tree }) => {
           const [base, head] = await Promise.all([rooms.base(), rooms.head(tree).catch(headDidNotStart)]);

@@ -5,6 +5,7 @@
  */
 import type { TargetSettings } from '../../config/target.ts';
 import { findSecrets } from '../../core/redact.ts';
+import { binaryHint, undoHint } from './fixes.ts';
 import { matchesAny, pathDenied } from './paths.ts';
 import { parseDiff } from './parse.ts';
 import {
@@ -66,16 +67,18 @@ export function checkDiff(diff: string, settings: Settings, opts: CheckDiffOptio
   for (const f of files) {
     for (const p of new Set([f.path, ...(f.oldPath ? [f.oldPath] : [])])) {
       const denied = pathDenied(p, pathSettings);
-      if (denied) findings.push({ rule: denied.rule, path: p, message: denied.message });
+      if (denied)
+        findings.push({ rule: denied.rule, path: p, message: `${denied.message}. To fix: ${undoHint(f)}.` });
     }
     if (f.binary)
       findings.push({
         rule: 'uninspectable',
         path: f.path,
-        message: `${f.path} is a binary change the guardrails cannot inspect`,
+        message: `${f.path} is a binary change the guardrails cannot inspect. ${binaryHint(f)}`,
       });
     if (f.mode === '120000') {
-      findings.push({ rule: 'uninspectable', path: f.path, message: `${f.path} became a symlink` });
+      const message = `${f.path} became a symlink; make it a regular file (run_command \`rm\` it, then write_file)`;
+      findings.push({ rule: 'uninspectable', path: f.path, message });
     }
     if (f.mode === '160000') {
       const message = `${f.path} is a nested git repository (a gitlink); add its files instead`;
