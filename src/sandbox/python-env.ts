@@ -32,13 +32,22 @@ export interface PythonTarget {
   systemSitePackages: boolean;
 }
 
-/** The Python settings of a checkout: `python` in .loopwright.yml, or a Python repo without package.json. */
-export function pythonTarget(checkout: string, settings: Pick<TargetSettings, 'python'>): PythonTarget | undefined {
+/**
+ * The Python settings of a checkout (a directory, or `has` telling which root files a commit
+ * holds): `python` in .loopwright.yml, or a Python repo without package.json.
+ */
+export function pythonTarget(
+  checkout: string | ((file: string) => boolean),
+  settings: Pick<TargetSettings, 'python'>,
+): PythonTarget | undefined {
   if (settings.python) return settings.python;
-  if (existsSync(path.join(checkout, 'package.json'))) return undefined;
-  const python = PYTHON_LOCKFILES.some((f) => existsSync(path.join(checkout, f)));
-  return python ? { interpreter: 'python3', systemSitePackages: false } : undefined;
+  const has = typeof checkout === 'string' ? (f: string) => existsSync(path.join(checkout, f)) : checkout;
+  if (has('package.json')) return undefined;
+  return PYTHON_LOCKFILES.some(has) ? { interpreter: 'python3', systemSitePackages: false } : undefined;
 }
+
+/** PATH inside a sandbox before any environment: only the system's /usr is mounted there. */
+export const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 /** The cache key of a Python checkout's environment; absent when there is nothing to install. */
 export function venvKey(checkout: string, install: string | undefined, python: PythonTarget): string | undefined {
@@ -57,7 +66,7 @@ export const isVenvBuilt = (home: string, key: string): boolean =>
 
 /** What every process of a sandbox with this environment gets. */
 export function venvEnv(dir: string): Record<string, string> {
-  return { VIRTUAL_ENV: dir, PATH: `${dir}/bin:/usr/local/bin:/usr/bin:/bin` };
+  return { VIRTUAL_ENV: dir, PATH: `${dir}/bin:${SANDBOX_PATH}` };
 }
 
 /** The package index hosts an install may reach through the allowlisting proxy. */
