@@ -5,7 +5,8 @@
  * page, browser_navigate says so and names restart_app, and after the restart the page is new.
  * Running the app and the unittest check writes no bytecode into the change: the PR holds the
  * template alone, and the checks pass. A second ticket reuses the virtual environment the first
- * one built (a local package installed with `pip install --no-index`) and cannot write to it.
+ * one built (a local package installed with `pip install --no-index`) and cannot write to it; its
+ * agent never restarts its stale app, and the proof passes all the same on apps of its own.
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -98,13 +99,19 @@ describe.skipIf(skipReason)('a Flask dashboard end to end', () => {
     const { ticket, diag } = await world.runTicket(
       [
         turn('coder', [
+          // The agent's app renders (and caches) the old template; it is never restarted below, and
+          // the proof still sees the change: proofs run on freshly started apps of their own.
+          navigate,
           run(
             'touch "$VIRTUAL_ENV/owned" .venv/owned; pip install --no-index --find-links vendor --force-reinstall metricfmt; python -c "import metricfmt"',
           ),
           TOTAL_EDIT,
         ]),
-        turn('coder', [submit(TOTAL_PLAN)], {
+        turn('coder', [navigate], {
           expect: { lastResultIncludes: ['Read-only file system', 'exit code 0'] },
+        }),
+        turn('coder', [submit(TOTAL_PLAN)], {
+          expect: { lastResultIncludes: [STALE], lastResultExcludes: [TOTAL_TEXT] },
         }),
         turn('coder', [done('Show the metrics total')], {
           expect: { lastResultIncludes: ['Proof outcome: proven'] },
