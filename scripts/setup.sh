@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One-time setup on a fresh machine: system packages (Chromium, ffmpeg, bubblewrap, Python with
-# venv for Python targets), Loopwright's
-# npm dependencies (which bring Node 24 for npm scripts), Datadesk's dependencies, and the ffmpeg
-# link Playwright's video recorder looks for. Safe to run again: every step checks first.
+# venv for Python targets), Loopwright's npm dependencies (which bring Node 24 for npm scripts),
+# Datadesk's dependencies, and the ffmpeg link Playwright's video recorder looks for. Safe to run
+# again: every step checks first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
