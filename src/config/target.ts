@@ -33,7 +33,12 @@ export const targetSettingsSchema = z.object({
   python: z
     .union([
       z.string().min(1),
-      z.object({ interpreter: z.string().min(1).default('python3'), systemSitePackages: z.boolean().default(false) }).strict(),
+      z
+        .object({
+          interpreter: z.string().min(1).default('python3'),
+          systemSitePackages: z.boolean().default(false),
+        })
+        .strict(),
     ])
     .transform((v) => (typeof v === 'string' ? { interpreter: v, systemSitePackages: false } : v))
     .optional(),
