@@ -4,15 +4,14 @@
  * sandbox, read-only inside every sandbox and first on PATH; interpreter caches stay out of the
  * worktree and generated paths (defaults and the target's `generated`) out of the snapshot.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src/sandbox/index.ts';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
 import { FLASK_FILES } from '../python/flask-app.ts';
 import { git, isolationSkipReason, testConfig } from './helpers.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 
 const skip = isolationSkipReason();
 
@@ -34,35 +33,39 @@ function filesMatching(dir: string, re: RegExp): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => re.test(f));
 }
 
-describe.skipIf(skip)('a Python target (bwrap)', () => {
-  const world = flaskRepo();
-  let provider: SandboxProvider;
-  let sb: Sandbox;
-
+/** A sandbox on the Flask repo (with `over` files) for the enclosing describe block. */
+function useFlaskSandbox(over: Record<string, string> = {}) {
+  const world = flaskRepo(over);
+  const held: { provider?: SandboxProvider; sb?: Sandbox } = {};
   beforeAll(async () => {
-    provider = createSandboxProvider({ config: testConfig(world.home), repoUrl: world.repo });
-    sb = await provider.acquire({ ticketId: 'T1', branch: 'loopwright/T1-total' });
+    held.provider = createSandboxProvider({ config: testConfig(world.home), repoUrl: world.repo });
+    held.sb = await held.provider.acquire({ ticketId: 'T1', branch: 'loopwright/T1-total' });
   }, 240_000);
   afterAll(async () => {
-    await provider?.close();
+    await held.provider?.close();
     rmSync(world.root, { recursive: true, force: true });
   });
+  return { world, sandbox: () => held.sb!, provider: () => held.provider! };
+}
+
+describe.skipIf(skip)('a Python target (bwrap)', () => {
+  const { world, sandbox, provider: providerOf } = useFlaskSandbox();
 
   it('builds the environment with the target install and runs the app and commands in it', async () => {
-    expect(await sb.app.tail()).toContain('Running on http://127.0.0.1');
-    const r = await sb.exec('python -c "import sys, metricfmt, flask; print(sys.prefix); print(metricfmt.fmt(1234))"');
+    expect(await sandbox().app.tail()).toContain('Running on http://127.0.0.1');
+    const r = await sandbox().exec('python -c "import sys, metricfmt, flask; print(sys.prefix); print(metricfmt.fmt(1234))"');
     expect(r.exitCode, r.output).toBe(0);
     const venvs = readdirSync(path.join(world.home, 'deps')).filter((d) => !d.endsWith('.lock'));
     expect(venvs).toHaveLength(1);
     expect(r.output).toContain(path.join(world.home, 'deps', venvs[0]!, 'venv'));
     expect(r.output).toContain('1,234');
     // Commands that name the environment by its conventional place find it too.
-    expect((await sb.exec('.venv/bin/python -c "import metricfmt"')).exitCode).toBe(0);
-    expect(existsSync(path.join(sb.scratchDir, 'tmp', 'install-head.log'))).toBe(true);
+    expect((await sandbox().exec('.venv/bin/python -c "import metricfmt"')).exitCode).toBe(0);
+    expect(existsSync(path.join(sandbox().scratchDir, 'tmp', 'install-head.log'))).toBe(true);
   });
 
   it('keeps the environment read-only inside the sandbox', async () => {
-    const r = await sb.exec(
+    const r = await sandbox().exec(
       'touch "$VIRTUAL_ENV/owned" .venv/owned; pip install --no-index --find-links vendor --force-reinstall metricfmt; echo DONE',
     );
     expect(r.output).toMatch(/Read-only file system/);
@@ -72,7 +75,7 @@ describe.skipIf(skip)('a Python target (bwrap)', () => {
   });
 
   it('reuses the environment for the next sandbox of the same requirements', async () => {
-    const second = await provider.acquire({ ticketId: 'T2', branch: 'loopwright/T2-x' });
+    const second = await providerOf().acquire({ ticketId: 'T2', branch: 'loopwright/T2-x' });
     try {
       expect(readdirSync(path.join(world.home, 'deps')).filter((d) => !d.endsWith('.lock'))).toHaveLength(1);
       expect(existsSync(path.join(second.scratchDir, 'tmp', 'install-head.log'))).toBe(false);
@@ -83,7 +86,7 @@ describe.skipIf(skip)('a Python target (bwrap)', () => {
   });
 
   it('writes no bytecode or tool caches into the worktree, and leaves generated paths out of the snapshot', async () => {
-    await expectNoGeneratedFiles(sb);
+    await expectNoGeneratedFiles(sandbox());
   });
 });
 
@@ -94,22 +97,11 @@ const SYSTEM_PYTHON = {
 };
 
 describe.skipIf(skip)('a Python target on the system interpreter (bwrap)', () => {
-  const world = flaskRepo(SYSTEM_PYTHON);
-  let provider: SandboxProvider;
-  let sb: Sandbox;
-
-  beforeAll(async () => {
-    provider = createSandboxProvider({ config: testConfig(world.home), repoUrl: world.repo });
-    sb = await provider.acquire({ ticketId: 'T1', branch: 'loopwright/T1-total' });
-  }, 240_000);
-  afterAll(async () => {
-    await provider?.close();
-    rmSync(world.root, { recursive: true, force: true });
-  });
+  const { sandbox } = useFlaskSandbox(SYSTEM_PYTHON);
 
   it('writes no bytecode or tool caches into the worktree, and leaves generated paths out of the snapshot', async () => {
-    expect(await sb.app.tail()).toContain('Running on http://127.0.0.1');
-    await expectNoGeneratedFiles(sb, 'python3');
+    expect(await sandbox().app.tail()).toContain('Running on http://127.0.0.1');
+    await expectNoGeneratedFiles(sandbox(), 'python3');
   });
 });
 
