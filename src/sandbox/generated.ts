@@ -62,7 +62,7 @@ export function cacheEnv(tmp: string): Record<string, string> {
     PYTEST_ADDOPTS: `-o cache_dir=${path.join(tmp, 'pytest_cache')}`,
     MYPY_CACHE_DIR: path.join(tmp, 'mypy_cache'),
     RUFF_CACHE_DIR: path.join(tmp, 'ruff_cache'),
-    COVERAGE_FILE: path.join(tmp, 'coverage', '.coverage'),
+    COVERAGE_FILE: path.join(tmp, '.coverage'),
   };
 }
 
