@@ -13,6 +13,7 @@ import type { Sandbox } from './types.ts';
 /** Directories never walked: git's, dependencies and generated directories. */
 const SKIP_DIRS = new Set([
   '.git',
+  '.venv',
   ...DEFAULT_GENERATED.filter((g) => g.endsWith('/') && !/[*?[]/.test(g)).map((g) => g.slice(0, -1)),
 ]);
 /** Files that do not change what the app serves. */

@@ -27,7 +27,8 @@ export const DEFAULT_GENERATED = [
   '.tox/',
   '.nox/',
   '*.egg-info/',
-  '.venv/',
+  // No trailing slash: without isolation the environment is linked in as a symlink, not a directory.
+  '.venv',
   // Coverage output
   '.coverage',
   '.coverage.*',
