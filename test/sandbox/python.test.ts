@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/schema.ts';
 import { createSandboxProvider } from '../../src/sandbox/index.ts';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
 import { FLASK_FILES } from '../python/flask-app.ts';
@@ -34,11 +35,11 @@ function filesMatching(dir: string, re: RegExp): string[] {
 }
 
 /** A sandbox on the Flask repo (with `over` files) for the enclosing describe block. */
-function useFlaskSandbox(over: Record<string, string> = {}) {
+function useFlaskSandbox(over: Record<string, string> = {}, config: Partial<Config> = {}) {
   const world = flaskRepo(over);
   const held: { provider?: SandboxProvider; sb?: Sandbox } = {};
   beforeAll(async () => {
-    held.provider = createSandboxProvider({ config: testConfig(world.home), repoUrl: world.repo });
+    held.provider = createSandboxProvider({ config: testConfig(world.home, config), repoUrl: world.repo });
     held.sb = await held.provider.acquire({ ticketId: 'T1', branch: 'loopwright/T1-total' });
   }, 240_000);
   afterAll(async () => {
@@ -102,6 +103,18 @@ describe.skipIf(skip)('a Python target on the system interpreter (bwrap)', () =>
   it('writes no bytecode or tool caches into the worktree, and leaves generated paths out of the snapshot', async () => {
     expect(await sandbox().app.tail()).toContain('Running on http://127.0.0.1');
     await expectNoGeneratedFiles(sandbox(), 'python3');
+  });
+});
+
+// LOOPWRIGHT_SANDBOX=none: the environment is linked in at .venv, and the link is no part of a change.
+describe('a Python target without isolation', () => {
+  const { sandbox } = useFlaskSandbox({}, { sandbox: 'none' });
+
+  it('runs in the environment, and the .venv link stays out of the snapshot', async () => {
+    expect(await sandbox().app.tail()).toContain('Running on http://127.0.0.1');
+    const r = await sandbox().exec('.venv/bin/python -c "import metricfmt" && python -c "import metricfmt" && echo OK');
+    expect(r.output).toContain('OK');
+    await expectNoGeneratedFiles(sandbox());
   });
 });
 
