@@ -24,6 +24,7 @@ export const HEAVY: Record<string, number> = {
   'test/slack/e2e.test.ts': 90,
   'test/evidence/datadesk.test.ts': 52,
   'test/loop/datadesk.test.ts': 52,
+  'test/python/flask-e2e.test.ts': 120,
 };
 
 /** Other files that take a while; anything unlisted is taken as one second. */
@@ -43,6 +44,7 @@ const LIGHT: Record<string, number> = {
   'test/evidence/secrets.test.ts': 22,
   'test/sandbox/escape.test.ts': 21,
   'test/sandbox/sandbox.test.ts': 18,
+  'test/sandbox/python.test.ts': 42,
   'test/loop/policy.test.ts': 18,
 };
 

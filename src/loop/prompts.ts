@@ -42,7 +42,7 @@ export function coderSystemPrompt(p: CoderPromptInput): string {
     '2. Change: edit_file (or write_file for new files). Run the project checks with run_command.',
     ...(p.hasBrowser
       ? [
-          `3. Check in the browser: browser_navigate to a path (it resolves against the app at ${p.appUrl}), browser_snapshot for the page's accessibility tree with refs, then browser_click/browser_type with those refs. The app reloads on save; use restart_app and read_app_log if it does not.`,
+          `3. Check in the browser: browser_navigate to a path (it resolves against the app at ${p.appUrl}), browser_snapshot for the page's accessibility tree with refs, then browser_click/browser_type with those refs. Many apps reload on save, some do not (Flask outside debug mode, production servers): when browser_navigate says the page is older than your last edit, call restart_app; read_app_log shows why an app is down.`,
         ]
       : ['3. There is no browser in this run; reason from the code and the checks.']),
     '4. Prove: submit_verification with a plan that uses roles and names (not refs) and ends with expect_* steps that fail on the old code and pass on yours. Read the feedback and fix the plan or the code until it is proven.',

@@ -11,8 +11,9 @@ import { prove } from '../evidence/proof.ts';
 import { runTicketLoop, type ChatModel, type LoopOutcome } from '../loop/index.ts';
 import type { ProofResult } from '../browser/types.ts';
 import { ErrorCode, isCodedError } from '../core/errors.ts';
-import type { AppHandle, Room, Sandbox } from '../sandbox/types.ts';
+import { appFreshness } from '../sandbox/freshness.ts';
 import type { LoopRunInput, LoopRunner } from './pipeline.ts';
+import { ProofRooms } from './proof-rooms.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
 import { OpenAIChatModel } from '../loop/llm/openai.ts';
 import { RecordingChatModel } from '../loop/replay/recorder.ts';
@@ -54,7 +55,7 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
             vision: config.vision,
             allowHosts: sandbox.settings.network,
           });
-          return { browser: await session };
+          return { browser: await session, freshness: appFreshness(sandbox) };
         },
         prove: async (plan, { signal: proofSignal, tree }) => {
           const [base, head] = await Promise.all([rooms.base(), rooms.head(tree).catch(headDidNotStart)]);
@@ -91,57 +92,6 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
   };
 }
 
-interface RunningRoom {
-  room: Room;
-  app: AppHandle;
-}
-
-/**
- * The proof's two apps, each in a clean room: the base commit's (opened once per ticket) and the
- * snapshotted tree's (replaced when the coder submits a plan on another tree). Neither is the
- * agent's live app, and no agent process can reach either.
- */
-class ProofRooms {
-  private readonly sandbox: Sandbox;
-  private baseRoom?: Promise<RunningRoom>;
-  private headRoom?: { tree: string; running: Promise<RunningRoom> };
-
-  constructor(sandbox: Sandbox) {
-    this.sandbox = sandbox;
-  }
-
-  base(): Promise<RunningRoom> {
-    this.baseRoom ??= this.open(this.sandbox.baseCommit, 'base');
-    this.baseRoom.catch(() => (this.baseRoom = undefined));
-    return this.baseRoom;
-  }
-
-  async head(tree: string): Promise<RunningRoom> {
-    if (this.headRoom?.tree !== tree) {
-      const previous = this.headRoom?.running;
-      this.headRoom = { tree, running: this.open(tree, 'head') };
-      if (previous) await closeRoom(previous);
-    }
-    const running = this.headRoom.running;
-    running.catch(() => (this.headRoom = undefined));
-    return running;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([this.baseRoom, this.headRoom?.running].map((r) => (r ? closeRoom(r) : undefined)));
-  }
-
-  private async open(treeish: string, label: string): Promise<RunningRoom> {
-    const room = await this.sandbox.openRoom(treeish, label);
-    try {
-      return { room, app: await room.startApp() };
-    } catch (error) {
-      await room.close().catch(() => undefined);
-      throw error;
-    }
-  }
-}
-
 /**
  * The change's own app not starting from a clean checkout is the coder's to fix (a file left out by
  * .gitignore, a broken import), not a broken environment: it comes back as the proof's outcome.
@@ -156,11 +106,6 @@ function headDidNotStart(error: unknown): Omit<ProofResult, 'plan'> {
     runs: [],
     playwrightTest: '',
   };
-}
-
-async function closeRoom(running: Promise<RunningRoom>): Promise<void> {
-  const r = await running.catch(() => undefined);
-  await r?.room.close().catch(() => undefined);
 }
 
 /** The demo trajectory shipped with Loopwright. */
