@@ -25,6 +25,7 @@ export const HEAVY: Record<string, number> = {
   'test/evidence/datadesk.test.ts': 52,
   'test/loop/datadesk.test.ts': 52,
   'test/tickets/proof-test.test.ts': 200,
+  'test/python/flask-e2e.test.ts': 120,
 };
 
 /** Other files that take a while; anything unlisted is taken as one second. */
@@ -35,6 +36,8 @@ const LIGHT: Record<string, number> = {
   'test/forge/local.test.ts': 47,
   'test/forge/github.test.ts': 47,
   'test/tickets/pipeline.test.ts': 46,
+  'test/tickets/owners-review.test.ts': 48,
+  'test/owners/cli.test.ts': 40,
   'test/tickets/store.test.ts': 40,
   'test/tickets/queue.test.ts': 30,
   'test/forge/evidence-s3.test.ts': 31,
@@ -42,6 +45,7 @@ const LIGHT: Record<string, number> = {
   'test/evidence/secrets.test.ts': 22,
   'test/sandbox/escape.test.ts': 21,
   'test/sandbox/sandbox.test.ts': 18,
+  'test/sandbox/python.test.ts': 42,
   'test/loop/policy.test.ts': 18,
 };
 

@@ -17,6 +17,7 @@ export const USED_OPERATIONS: Record<string, string[]> = {
   '/repos/{owner}/{repo}/pulls': ['get', 'post'],
   '/repos/{owner}/{repo}/pulls/{pull_number}': ['get', 'patch'],
   '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers': ['post'],
+  '/repos/{owner}/{repo}/pulls/{pull_number}/reviews': ['post'],
   '/repos/{owner}/{repo}/issues/{issue_number}/labels': ['post'],
   '/repos/{owner}/{repo}/issues/{issue_number}/comments': ['post'],
   '/repos/{owner}/{repo}/issues/comments': ['get'],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# One-time setup on a fresh machine: system packages (Chromium, ffmpeg, bubblewrap), Loopwright's
-# npm dependencies (which bring Node 24 for npm scripts), Datadesk's dependencies, and the ffmpeg
-# link Playwright's video recorder looks for. Safe to run again: every step checks first.
+# One-time setup on a fresh machine: system packages (Chromium, ffmpeg, bubblewrap, Python with
+# venv for Python targets), Loopwright's npm dependencies (which bring Node 24 for npm scripts),
+# Datadesk's dependencies, and the ffmpeg link Playwright's video recorder looks for. Safe to run
+# again: every step checks first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,9 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v git >/dev/null 2>&1 || missing+=(git)
+# The Python target tests: the system interpreter (what a sandbox sees), venv, and Flask.
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import venv, ensurepip, flask' >/dev/null 2>&1 ||
+  missing+=(python3 python3-venv python3-flask)
 # Optional: lets the tests validate docker-compose.yml with `docker-compose config`.
 optional=()
 command -v docker-compose >/dev/null 2>&1 || optional+=(docker-compose)

@@ -15,8 +15,11 @@ import {
 } from '../core/tool.ts';
 import type { BrowserSession, PageProblem } from './session.ts';
 
-/** What the browser tools need from the loop: the ticket's browser session. */
-export type BrowserToolContext = { browser: BrowserSession };
+/**
+ * What the browser tools need from the loop: the ticket's browser session, and optionally a note
+ * for when the app is older than the agent's last edit (src/sandbox/freshness.ts).
+ */
+export type BrowserToolContext = { browser: BrowserSession; freshness?: () => string | undefined };
 
 /** Put in place of a snapshot that a newer one superseded (the loop does the replacing). */
 export const SNAPSHOT_PLACEHOLDER =
@@ -77,7 +80,7 @@ const navigate = defineTool({
     'Open a page of the app. Give a path such as "/dashboards/revenue" (resolved against the app) or a full URL on the app\'s origin; other sites are refused. Returns the new page\'s snapshot.',
   kind: 'browser',
   input: z.object({ url: z.string().describe('Path or URL of the app page') }),
-  async run({ browser }, { url }) {
+  async run({ browser, freshness }, { url }) {
     const target = browser.resolveUrl(url);
     if (!target.ok) return new ResponseBuilder().addError(target.reason).build();
     const b = new ResponseBuilder();
@@ -87,6 +90,8 @@ const navigate = defineTool({
       b.addResult(`Navigated to ${target.url}` + (status !== undefined ? ` (HTTP ${status})` : ''));
       if (status !== undefined && status >= 400)
         b.addError(`The app answered HTTP ${status} for ${target.url}.`);
+      const stale = freshness?.();
+      if (stale) b.addResult(stale);
     } catch (error) {
       if (browser.page.isClosed()) throw error;
       const first = (error instanceof Error ? error.message : String(error)).split('\n')[0];

@@ -42,6 +42,10 @@ export async function runCommand(command: string, args: string[], flags: Flags):
         return await runDemo(config, flags, log);
       case 'status':
         return await runStatus(config, flags);
+      case 'owners': {
+        const { runOwners } = await import('./owners.ts');
+        return await runOwners(config, args, flags, log);
+      }
       case 'doctor': {
         const { runDoctor } = await import('./doctor.ts');
         return await runDoctor({ config, fix: flags.fix, quiet: flags.quiet });

@@ -1,7 +1,7 @@
 /**
  * `loopwright doctor [--fix]`: one line per check with its verdict and, when it fails, the fix.
  * Required: Node 24, Chromium, ffmpeg where Playwright's recorder finds it, git ≥ 2.30, bwrap (unless
- * LOOPWRIGHT_SANDBOX=none), the database. Optional, reported "off" when not configured: the model,
+ * LOOPWRIGHT_SANDBOX=none), the database, and for a Python target its interpreter. Optional, reported "off" when not configured: the model,
  * Slack and GitHub. `--fix` installs what it can; elsewhere it prints the exact commands.
  */
 import { execFile } from 'node:child_process';
@@ -17,6 +17,7 @@ import {
 import { integrations } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { checkIsolation } from '../sandbox/index.ts';
+import { checkTargetPython } from './doctor-python.ts';
 
 const run = promisify(execFile);
 
@@ -30,7 +31,12 @@ export interface CheckResult {
   required: boolean;
 }
 
-const APT_PACKAGES: Record<string, string> = { chromium: 'chromium', ffmpeg: 'ffmpeg', bwrap: 'bubblewrap' };
+const APT_PACKAGES: Record<string, string> = {
+  chromium: 'chromium',
+  ffmpeg: 'ffmpeg',
+  bwrap: 'bubblewrap',
+  python: 'python3 python3-venv',
+};
 
 async function version(cmd: string, args = ['--version']): Promise<string | undefined> {
   try {
@@ -299,14 +305,15 @@ function checkNode(): CheckResult {
 }
 
 export async function runChecks(config: Config): Promise<CheckResult[]> {
-  const [chromium, git, bwrap, db, rest] = await Promise.all([
+  const [chromium, git, bwrap, db, rest, python] = await Promise.all([
     checkChromium(config),
     checkGit(),
     checkBwrap(config),
     checkDatabase(config),
     checkIntegrations(config),
+    checkTargetPython(config),
   ]);
-  return [checkNode(), chromium, checkFfmpeg(), git, bwrap, db, ...rest];
+  return [checkNode(), chromium, checkFfmpeg(), git, bwrap, db, ...(python ? [python] : []), ...rest];
 }
 
 /** What `--fix` can do: apt packages as root on Debian/Ubuntu, and the ffmpeg link. */

@@ -15,6 +15,7 @@ const USAGE = `Usage: loopwright <command> [options]
   demo [--json] [--serve]    the whole loop on the bundled Datadesk app, embedded defaults
   doctor [--fix]             check Chromium, ffmpeg, git, bwrap, database, model, Slack, GitHub
   status [--json]            tickets, newest first
+  owners <path>... [--json]  who owns each path and which review rules apply (base branch)
 
 Environment: LOOPWRIGHT_HOME, DATABASE_URL, OPENAI_API_KEY, OPENAI_BASE_URL, GITHUB_TOKEN, … (README)`;
 
@@ -43,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || parsed.values.help ? 0 : 2;
   }
-  const quiet = ['submit', 'run', 'demo', 'status', 'doctor'].includes(command);
+  const quiet = ['submit', 'run', 'demo', 'status', 'doctor', 'owners'].includes(command);
   process.env.LOOPWRIGHT_LOG_LEVEL ??= quiet ? 'warn' : 'info';
   // Imported after the log level is settled: the logger reads it when first loaded.
   const { runCommand } = await import('./commands.ts');

@@ -47,6 +47,8 @@ export function describeEvent(e: TicketEvent): string | undefined {
       return `proof: ${e.outcome} — ${short(e.detail, 120)}`;
     case 'review':
       return `review (round ${e.round}): ${e.verdict}${e.comments.length ? ` — ${short(e.comments[0]!.body, 100)}` : ''}`;
+    case 'reviewer_verdict':
+      return `  ${e.reviewer}${e.required ? '' : ' (not required)'}: ${e.verdict}${e.comments.length ? ` — ${short(e.comments[0]!.body, 100)}` : ''}`;
     case 'guardrail':
       return `guardrails: ${e.ok ? 'ok' : 'refused'}${e.findings.length ? ` (${short(e.findings.join('; '), 120)})` : ''}`;
     case 'log':

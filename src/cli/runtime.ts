@@ -71,8 +71,11 @@ function chooseModel(
     };
   }
   if (integrations(config).model === 'on') {
-    const { coder, reviewer } = createChatModels(config);
-    return { runLoop: createLoopRunner({ config, coder, reviewer, record: true }), scripted: false };
+    const { coder, reviewer, named } = createChatModels(config);
+    return {
+      runLoop: createLoopRunner({ config, coder, reviewer, reviewerFor: named, record: true }),
+      scripted: false,
+    };
   }
   if (scriptedFallback)
     return { runLoop: createReplayLoopRunner({ config, trajectory: DEMO_TRAJECTORY }), scripted: true };

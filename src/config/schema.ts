@@ -104,6 +104,8 @@ const settingsSchema = z.object({
   sandboxMaxProcs: int(512),
   chromiumPath: z.string().optional(),
   workerConcurrency: z.coerce.number().int().min(1).default(1),
+  /** How many reviewers (the general one and the owners') review one change at once. */
+  reviewConcurrency: z.coerce.number().int().min(1).default(4),
   maxAttempts: z.coerce.number().int().min(1).default(3),
   /** Seconds a claimed ticket job stays claimed without a heartbeat before another worker may take it. */
   leaseSeconds: z.coerce.number().int().min(2).default(60),

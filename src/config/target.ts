@@ -33,6 +33,25 @@ export const targetSettingsSchema = z.object({
       message: 'must be a directory inside the repository, e.g. tests/e2e',
     })
     .optional(),
+  /** Extra gitignore-style globs of generated files kept out of every snapshot (DESIGN.md §4). */
+  generated: list.default([]),
+  /**
+   * A Python target: the interpreter its virtual environment is made with, as a command name or
+   * `{ interpreter, systemSitePackages }` (python-env.ts). Absent: a repo with a requirements or
+   * Python lock file and no package.json is Python with `python3`.
+   */
+  python: z
+    .union([
+      z.string().min(1),
+      z
+        .object({
+          interpreter: z.string().min(1).default('python3'),
+          systemSitePackages: z.boolean().default(false),
+        })
+        .strict(),
+    ])
+    .transform((v) => (typeof v === 'string' ? { interpreter: v, systemSitePackages: false } : v))
+    .optional(),
 });
 export type TargetSettings = z.infer<typeof targetSettingsSchema>;
 

@@ -9,7 +9,7 @@
  * check remembered in one place.
  */
 import type { ProofOutcomeKind } from './events.ts';
-import type { EvidenceRef, ReviewComment, ReviewVerdict } from './ticket.ts';
+import type { EvidenceRef, ReviewComment, ReviewerVerdict, ReviewVerdict } from './ticket.ts';
 
 export interface CheckResult {
   command: string;
@@ -30,8 +30,11 @@ export interface Candidate {
   readonly guardrails?: { readonly tree: string; readonly ok: boolean; readonly findings: string[] };
   readonly review?: {
     readonly tree: string;
+    /** The combined verdict of every required reviewer. */
     readonly verdict: ReviewVerdict;
     readonly comments: ReviewComment[];
+    /** Each reviewer's verdicts so far, one per reviewer per round (the general one and the owners'). */
+    readonly reviews?: readonly ReviewerVerdict[];
   };
   readonly checks?: { readonly tree: string; readonly ok: boolean; readonly results: CheckResult[] };
   /**

@@ -76,6 +76,21 @@ export interface ReviewComment {
   body: string;
 }
 
+/**
+ * One reviewer's verdict in one round (the ticket's `reviews`, DESIGN.md §4): `general` or an
+ * owner's name. `usage` and `durationMs` are what that reviewer's own conversation cost.
+ */
+export interface ReviewerVerdict {
+  reviewer: string;
+  required: boolean;
+  round: number;
+  verdict: ReviewVerdict;
+  comments: ReviewComment[];
+  model?: string;
+  usage?: Usage;
+  durationMs?: number;
+}
+
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
@@ -103,6 +118,8 @@ export interface Ticket {
   pr?: PullRequestRef;
   evidence?: EvidenceRef;
   review?: { verdict: ReviewVerdict; comments: ReviewComment[] };
+  /** One entry per reviewer per round; `review` is their combined verdict. */
+  reviews?: ReviewerVerdict[];
   usage: Usage;
   timings: Timings;
   error?: { code: string; message: string };

@@ -9,7 +9,8 @@ import type { Step } from '../browser/plan.ts';
 import type { PlanRun, ProofResult } from '../browser/types.ts';
 import type { CheckResult } from '../core/candidate.ts';
 import { redact } from '../core/redact.ts';
-import type { ReviewComment, ReviewVerdict, Ticket, Usage } from '../core/ticket.ts';
+import type { ReviewComment, ReviewerVerdict, ReviewVerdict, Ticket, Usage } from '../core/ticket.ts';
+import { reviewsSection } from './review-table.ts';
 
 export interface FileChange {
   path: string;
@@ -27,6 +28,8 @@ export interface PrBodyInput {
   proof?: ProofResult;
   checks?: CheckResult[];
   review?: { verdict: ReviewVerdict; comments: ReviewComment[] };
+  /** Each reviewer's verdicts (general and owners): shown as a table with their comments. */
+  reviews?: readonly ReviewerVerdict[];
   usage?: Usage;
   modelMs?: number;
   /** URL of an evidence file, given its path relative to the evidence dir (e.g. `head.webm`). */
@@ -209,7 +212,8 @@ export function buildPrBody(input: PrBodyInput): string {
     }
     out.push('');
   }
-  if (input.review) {
+  if (input.reviews?.length) out.push(...reviewsSection(input.reviews));
+  else if (input.review) {
     out.push('## Review', '', `Reviewer verdict: **${input.review.verdict}**`);
     for (const c of input.review.comments) {
       const where = c.path ? `\`${c.path}${c.line ? `:${c.line}` : ''}\`: ` : '';

@@ -14,6 +14,7 @@ import { commitChange } from './change.ts';
 import { gitAuthEnv } from './github-git.ts';
 import { findOpenPull, upsertPullRequest } from './github-pr.ts';
 import { pushChange } from './github-push.ts';
+import { postReviews } from './github-reviews.ts';
 import {
   DEFAULT_EVIDENCE_CAP_BYTES,
   publishEvidenceBranch,
@@ -122,6 +123,10 @@ export function createGitHubForge(opts: GitHubForgeOptions): GitHubForge {
           log,
         );
         log.info({ ticketId, number: pr.number, draft: pr.draft }, 'pull request ready');
+        if (input.reviews?.length && input.diff !== undefined) {
+          const reviews = { number: pr.number, commit: pushed.sha, diff: input.diff, reviews: input.reviews };
+          await postReviews(client.octokit, client.coords, reviews, log);
+        }
         return { ...pr, commit: pushed.sha };
       } catch (error) {
         throw asCodedError(error, ErrorCode.PublishFailed);

@@ -3,7 +3,7 @@
  * (bare repo under $LOOPWRIGHT_HOME/forge) is the embedded default; GitHub is the real one.
  * Publishing is idempotent: the PR for a branch is found before one is created (STYLE.md 10).
  */
-import type { EvidenceRef, PullRequestRef, Ticket } from '../core/ticket.ts';
+import type { EvidenceRef, PullRequestRef, ReviewerVerdict, Ticket } from '../core/ticket.ts';
 
 /**
  * What a forge publishes: exactly one tree (the proven, checked, reviewed one) as one commit on
@@ -33,6 +33,10 @@ export interface PublishInput {
   body: string;
   draft: boolean;
   evidence?: EvidenceRef;
+  /** Each reviewer's standing verdict; a forge with review threads posts them (GitHub). */
+  reviews?: ReviewerVerdict[];
+  /** The published change's diff against the base, to place review comments on its lines. */
+  diff?: string;
 }
 
 export interface PublishResult extends PullRequestRef {

@@ -13,6 +13,12 @@ export class EventQueue {
     this.wake();
   }
 
+  /** Passes on an event already stamped (one a reviewer's own loop emitted). */
+  forward(event: TicketEvent): void {
+    this.items.push(event);
+    this.wake();
+  }
+
   private wake(): void {
     const w = this.waiter;
     this.waiter = undefined;

@@ -21,7 +21,8 @@ import { attach, type Candidate } from '../core/candidate.ts';
 import { readHouseKnowledge } from '../config/target.ts';
 import { asCodedError, CodedError, ErrorCode } from '../core/errors.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
-import type { Usage } from '../core/ticket.ts';
+import type { ReviewerVerdict, Usage } from '../core/ticket.ts';
+import { loadOwners } from '../owners/load.ts';
 import type { Sandbox } from '../sandbox/types.ts';
 import { asAbort, outputsDirOf, runAgent, type AgentSession } from './agent.ts';
 import { BudgetTracker } from './budget.ts';
@@ -33,9 +34,10 @@ import {
   coderRequestMessage,
   coderSystemPrompt,
   guardrailFeedbackMessage,
-  reviewFeedbackMessage,
 } from './prompts.ts';
-import { runReviewer, type Review } from './reviewer.ts';
+import { feedbackMessage, rejectionMessage } from './review/combine.ts';
+import { ReviewPanel, type RoundResult } from './review/panel.ts';
+import type { Review } from './reviewer.ts';
 import { ToolRegistry } from './tools/adapter.ts';
 import type { LoopState, LoopToolContext, ProveFn } from './tools/context.ts';
 import { fileTools } from './tools/files.ts';
@@ -60,6 +62,10 @@ export interface TicketLoopInput {
   prove: ProveFn;
   coder: ChatModel;
   reviewer: ChatModel;
+  /** The model of an owner whose reviewer file names one; absent: owners use `reviewer`. */
+  reviewerFor?: (model: string) => ChatModel;
+  /** How many reviewers run at once (default 4). */
+  reviewConcurrency?: number;
   budgets: Budgets;
   signal?: AbortSignal;
   /** Where the JSONL transcript is appended (redacted); absent: not written. */
@@ -82,7 +88,10 @@ export interface LoopOutcome {
    * review). The pipeline adds the checks and decides whether it may be published.
    */
   candidate?: Candidate;
+  /** The combined verdict of the last round. */
   review?: Review;
+  /** Every reviewer's verdict, one per reviewer per round. */
+  reviews?: ReviewerVerdict[];
   usage: Usage;
   modelMs: number;
   turns: number;
@@ -201,6 +210,7 @@ export async function* runTicketLoop(input: TicketLoopInput): AsyncGenerator<Tic
       summary: state.finished?.summary,
       proof,
       review,
+      ...(panel?.entries.length ? { reviews: [...panel.entries] } : {}),
       usage: budget.usage,
       modelMs: Math.round(budget.modelMs),
       turns: budget.turns,
@@ -210,16 +220,34 @@ export async function* runTicketLoop(input: TicketLoopInput): AsyncGenerator<Tic
     };
   };
 
-  /** The reviewer reads a clean checkout of the candidate's tree, never the live worktree. */
+  let panel: ReviewPanel | undefined;
+  /** The panel, with the owners as the base commit names them (never as the worktree has them). */
+  async function openPanel(): Promise<ReviewPanel> {
+    if (panel) return panel;
+    const setup = await loadOwners(input.sandbox.gitDir, input.sandbox.baseCommit);
+    for (const problem of setup.problems)
+      queue.push({ type: 'log', level: 'warn', text: `owners: ${problem}` });
+    panel = new ReviewPanel({
+      setup,
+      gitDir: input.sandbox.gitDir,
+      concurrency: input.reviewConcurrency ?? 4,
+      model: input.reviewer,
+      modelFor: input.reviewerFor,
+    });
+    return panel;
+  }
+
+  /** The reviewers read a clean checkout of the candidate's tree, never the live worktree. */
   async function* reviewTree(
     c: Candidate,
     finished: NonNullable<LoopState['finished']>,
     findings: GuardrailFinding[],
-  ): AsyncGenerator<TicketEvent, Review> {
+  ): AsyncGenerator<TicketEvent, RoundResult> {
+    const reviewers = yield* queue.drain(openPanel());
     const room = await input.sandbox.openRoom(c.tree, 'review', { deps: false });
     try {
-      return yield* runReviewer({
-        model: input.reviewer,
+      return yield* reviewers.round({
+        tree: c.tree,
         request: input.request,
         diff: c.diff,
         proof: finished.proof.result,
@@ -273,34 +301,34 @@ export async function* runTicketLoop(input: TicketLoopInput): AsyncGenerator<Tic
       }
       reviewRounds++;
       yield stamp({ type: 'stage', stage: 'reviewing' });
-      review = yield* reviewTree(candidate, finished, report.findings);
-      candidate = attach(candidate, 'review', { verdict: review.verdict, comments: review.comments });
+      const result = yield* reviewTree(candidate, finished, report.findings);
+      const { combined } = result;
+      review = { verdict: combined.verdict, comments: combined.comments };
+      candidate = attach(candidate, 'review', { ...review, reviews: [...(panel?.entries ?? [])] });
       yield stamp({
         type: 'review',
         verdict: review.verdict,
         comments: review.comments,
         round: reviewRounds,
       });
-      if (review.verdict === 'approve') return outcome('approved');
-      if (review.verdict === 'reject') {
+      if (combined.verdict === 'approve') return outcome('approved');
+      if (combined.verdict === 'reject') {
         return outcome('rejected', {
-          error: {
-            code: ErrorCode.ReviewRejected,
-            message: `the reviewer rejected the change: ${review.comments.map((c) => c.body).join(' ') || 'no reason given'}`,
-          },
+          error: { code: ErrorCode.ReviewRejected, message: rejectionMessage(combined.by) },
         });
       }
-      if (reviewRounds > input.budgets.maxReviewRounds) {
+      if (reviewRounds > input.budgets.maxReviewRounds || result.outOfRounds.length) {
+        const who = combined.by.map((e) => e.reviewer).join(', ');
         return outcome('rejected', {
           draft: true,
           error: {
             code: ErrorCode.ReviewRejected,
-            message: `the reviewer still requested changes after ${reviewRounds} rounds`,
+            message: `${who} still requested changes after ${reviewRounds} rounds`,
           },
         });
       }
       state.finished = undefined;
-      coder.messages.push({ role: 'user', content: reviewFeedbackMessage(review.comments) });
+      coder.messages.push({ role: 'user', content: feedbackMessage(result.given) });
       yield stamp({ type: 'stage', stage: 'coding' });
     }
   } catch (caught) {

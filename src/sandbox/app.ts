@@ -43,6 +43,7 @@ export class SandboxApp implements AppHandle {
   private readonly opts: AppOptions;
   private child?: ChildProcess;
   private exited?: Promise<void>;
+  private started?: number;
 
   constructor(opts: AppOptions) {
     this.opts = opts;
@@ -53,6 +54,11 @@ export class SandboxApp implements AppHandle {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** When the running process was spawned: it loaded the code as it was then. */
+  get startedAt(): number | undefined {
+    return this.child ? this.started : undefined;
   }
 
   async start(): Promise<void> {
@@ -67,6 +73,7 @@ export class SandboxApp implements AppHandle {
     const child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, detached: true, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.child = child;
+    this.started = Date.now();
     let exitInfo = '';
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {

@@ -7,7 +7,8 @@
  *   mounts); a worktree is only ever a `--work-tree`, never discovered through its `.git`;
  * - no system or global config (`GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_GLOBAL=/dev/null`), no system
  *   attributes, no user excludes file: only the trusted git dir's own config applies, and
- *   Loopwright writes that one;
+ *   Loopwright writes that one; the one excludes file a call may name is Loopwright's own
+ *   (generated.ts), written outside every sandbox mount;
  * - pinned on every call: hooks off (`core.hooksPath=/dev/null`), `core.fsmonitor=false`, no
  *   untracked cache, no pager, no credential helper, no signing, `protocol.ext.allow=never`;
  * - filters, textconv and external diff drivers need a `filter.*`/`diff.*` command in config to
@@ -36,6 +37,8 @@ export interface GitRunOptions {
   okCodes?: number[];
   /** The code of the error thrown on failure (default sandbox_failed). */
   errorCode?: ErrorCode;
+  /** Loopwright's exclude file (generated.ts `writeExcludes`) in place of the pinned /dev/null. */
+  excludesFile?: string;
 }
 
 export interface GitResult {
@@ -97,7 +100,8 @@ export const PINNED_ENV: Record<string, string> = {
 
 /** The argv git gets for `args` under `opts` (exported for tests and for `doctor`). */
 export function gitArgv(args: string[], opts: GitRunOptions = {}): string[] {
-  const pinned = Object.entries(PINNED_CONFIG).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const config = { ...PINNED_CONFIG, ...(opts.excludesFile ? { 'core.excludesFile': opts.excludesFile } : {}) };
+  const pinned = Object.entries(config).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
   const where = [
     ...(opts.gitDir ? [`--git-dir=${opts.gitDir}`] : []),
     ...(opts.workTree ? [`--work-tree=${opts.workTree}`] : []),

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { cacheEnv } from './generated.ts';
 
 const execFileP = promisify(execFile);
 
@@ -62,9 +63,13 @@ export interface IsolationSpec {
   cgroup?: Cgroup;
 }
 
-/** The environment a sandboxed process starts with: an allowlist plus what the sandbox sets. */
+/**
+ * The environment a sandboxed process starts with: an allowlist plus what the sandbox sets, with
+ * tool caches turned off or kept under the private /tmp (generated.ts).
+ */
 export function sandboxEnv(extra: Record<string, string>, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {
+    ...cacheEnv(extra.TMPDIR ?? '/tmp'),
     PATH: '/usr/local/bin:/usr/bin:/bin',
     HOME: '/tmp',
     TMPDIR: '/tmp',

@@ -11,13 +11,13 @@ import { readTargetSettings, type TargetSettings } from '../config/target.ts';
 import type { Logger } from '../core/log.ts';
 import { SandboxApp } from './app.ts';
 import { writeBrowserLauncher } from './browser.ts';
-import { depsKey, isCached } from './deps.ts';
 import { runCapped } from './exec.ts';
-import { prepareDeps } from './mount-deps.ts';
+import { writeExcludes } from './generated.ts';
+import { pendingInstall, prepareDeps } from './mount-deps.ts';
 import { appPort } from './ports.ts';
 import { CleanRoom } from './room.ts';
 import { createCgroup, createNetns, killCgroup, NAME_PREFIX, netnsPath } from './isolation.ts';
-import { registryHosts, startAllowProxy, startForwarder, type AllowProxy } from './proxy.ts';
+import { startAllowProxy, startForwarder, type AllowProxy } from './proxy.ts';
 import { SandboxRunner, inside, killGroup } from './runner.ts';
 import { createState, releaseRuntime, removeFiles, writeState, type SandboxState } from './state.ts';
 import { snapshot, type Snapshot } from './tree.ts';
@@ -137,6 +137,8 @@ export class LocalSandbox implements Sandbox {
       start: this.startCommit,
       base: this.baseCommit,
       scratch: this.scratchDir,
+      // Outside every mount of the sandbox: the agent cannot change what counts as generated.
+      excludesFile: writeExcludes(path.join(this.home, 'excludes'), this.settings.generated),
     });
   }
 
@@ -243,10 +245,10 @@ export async function buildSandbox(opts: BuildOptions): Promise<LocalSandbox> {
       cgroup,
     });
     // The allowlisting proxy: needed for an install (the registry) and for hosts listed under `network`.
-    const key = depsKey(worktree, settings.install);
-    if (opts.isolated && (settings.network.length > 0 || (key && !isCached(config.home, key)))) {
+    const install = pendingInstall(config.home, worktree, settings);
+    if (opts.isolated && (settings.network.length > 0 || install)) {
       const socket = path.join(scratchDir, 'proxy.sock');
-      proxy = await startAllowProxy(socket, [...settings.network, ...registryHosts()]);
+      proxy = await startAllowProxy(socket, [...settings.network, ...(install?.hosts ?? [])]);
       const forwarder = await startForwarder(netnsPath(name), PROXY_PORT, socket, cgroup);
       if (forwarder.pid) state.processGroups.push(forwarder.pid);
       const url = `http://127.0.0.1:${PROXY_PORT}`;

@@ -31,11 +31,18 @@ async function withIndex<T>(scratch: string, fn: (indexFile: string) => Promise<
 /**
  * The tree of everything in `workTree` that a commit would hold: tracked and untracked files, with
  * the repo's own `.gitignore` files applied (the same rules the commit uses, because the commit is
- * of this very tree). Starting from `start`'s tree keeps the hashing to files that changed.
+ * of this very tree) and Loopwright's `excludesFile` of generated paths (generated.ts). Starting
+ * from `start`'s tree keeps the hashing to files that changed.
  */
-export async function snapshotTree(gitDir: string, workTree: string, start: string, scratch: string): Promise<string> {
+export async function snapshotTree(
+  gitDir: string,
+  workTree: string,
+  start: string,
+  scratch: string,
+  excludesFile?: string,
+): Promise<string> {
   return withIndex(scratch, async (indexFile) => {
-    const o = { gitDir, workTree, indexFile };
+    const o = { gitDir, workTree, indexFile, excludesFile };
     await git(['read-tree', start], o);
     await git(['add', '--all', '--', ':/'], o);
     return (await gitOut(['write-tree'], o)).trim();
@@ -51,9 +58,9 @@ export function diffTrees(gitDir: string, from: string, to: string): Promise<str
 export async function snapshot(
   gitDir: string,
   workTree: string,
-  opts: { start: string; base: string; scratch: string },
+  opts: { start: string; base: string; scratch: string; excludesFile?: string },
 ): Promise<Snapshot> {
-  const tree = await snapshotTree(gitDir, workTree, opts.start, opts.scratch);
+  const tree = await snapshotTree(gitDir, workTree, opts.start, opts.scratch, opts.excludesFile);
   return { tree, diff: await diffTrees(gitDir, opts.base, tree) };
 }
 

@@ -40,6 +40,8 @@ export interface AppHandle {
   port: number;
   /** Captured stdout/stderr of the app. */
   logPath: string;
+  /** When the running app was started (ms since the epoch); absent while none runs. */
+  readonly startedAt?: number;
   restart(): Promise<void>;
   stop(): Promise<void>;
   /** The last lines of the app's log. */

@@ -5,6 +5,7 @@
  */
 import { ErrorCode } from '../core/errors.ts';
 import type { Ticket } from '../core/ticket.ts';
+import { reviewerLines } from './reviewers.ts';
 import { excerpt } from './text.ts';
 
 /** Marker the intake puts in a cut request; the thread repeats the notice. */
@@ -128,7 +129,11 @@ function headline(view: StatusView): string[] {
     case 'running': {
       const i = RUN_STAGES.indexOf(ticket.stage as (typeof RUN_STAGES)[number]);
       const step = i >= 0 ? ` (step ${i + 1} of ${RUN_STAGES.length})` : '';
-      return [`:gear: *${STAGE_WORDS[ticket.stage] ?? ticket.stage}*${step}`, what];
+      return [
+        `:gear: *${STAGE_WORDS[ticket.stage] ?? ticket.stage}*${step}`,
+        what,
+        ...reviewerLines(ticket, escape),
+      ];
     }
     case 'pr_opened': {
       const pr = ticket.pr;
@@ -139,7 +144,8 @@ function headline(view: StatusView): string[] {
       ];
       const proof = proofLine(ticket);
       if (proof) out.push(`:test_tube: Proof: ${proof}`);
-      if (ticket.review) out.push(`:mag: Reviewer: ${reviewWords(ticket)}`);
+      if (ticket.reviews?.length) out.push(...reviewerLines(ticket, escape));
+      else if (ticket.review) out.push(`:mag: Reviewer: ${reviewWords(ticket)}`);
       if (!view.imageUrl && view.evidenceUrl)
         out.push(`:film_frames: <${view.evidenceUrl}|Video and screenshots>`);
       out.push('Reply in this thread to ask for changes; they go to the same pull request.');
@@ -153,7 +159,8 @@ function headline(view: StatusView): string[] {
       const [why, next] = failureWords(ticket);
       const out = [`:no_entry: *Not published:* ${why}`];
       const comment = ticket.review?.comments[0]?.body;
-      if (comment) out.push(`> ${escape(excerpt(comment, 300))}`);
+      if (ticket.reviews?.length) out.push(...reviewerLines(ticket, escape));
+      else if (comment) out.push(`> ${escape(excerpt(comment, 300))}`);
       out.push(`*What to do:* ${next}`);
       return out;
     }

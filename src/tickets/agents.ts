@@ -11,8 +11,9 @@ import { prove } from '../evidence/proof.ts';
 import { runTicketLoop, type ChatModel, type LoopOutcome } from '../loop/index.ts';
 import type { ProofResult } from '../browser/types.ts';
 import { ErrorCode, isCodedError } from '../core/errors.ts';
-import type { AppHandle, Room, Sandbox } from '../sandbox/types.ts';
+import { appFreshness } from '../sandbox/freshness.ts';
 import type { LoopRunInput, LoopRunner } from './pipeline.ts';
+import { ProofRooms } from './proof-rooms.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
 import { OpenAIChatModel } from '../loop/llm/openai.ts';
 import { RecordingChatModel } from '../loop/replay/recorder.ts';
@@ -22,6 +23,8 @@ export interface LoopRunnerOptions {
   config: Config;
   coder: ChatModel;
   reviewer: ChatModel;
+  /** An owner's own model (its reviewer file names one); absent: owners use `reviewer`. */
+  reviewerFor?: (model: string) => ChatModel;
   /**
    * Record both agents' turns to `trajectory.jsonl` in the ticket's evidence directory, so a run on
    * a live model can be replayed later as a regression test (LOOPWRIGHT_TRAJECTORY=<that file>).
@@ -53,7 +56,7 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
             allowHosts: sandbox.settings.network,
             settleMs: sandbox.settings.settleMs,
           });
-          return { browser: await session };
+          return { browser: await session, freshness: appFreshness(sandbox) };
         },
         prove: async (plan, { signal: proofSignal, tree }) => {
           const [base, head] = await Promise.all([rooms.base(), rooms.head(tree).catch(headDidNotStart)]);
@@ -75,6 +78,10 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
         },
         coder: recorded(opts.coder, 'coder'),
         reviewer: recorded(opts.reviewer, 'reviewer'),
+        ...(opts.reviewerFor
+          ? { reviewerFor: (m: string) => recorded(opts.reviewerFor!(m), 'reviewer') }
+          : {}),
+        reviewConcurrency: config.reviewConcurrency,
         budgets: config.budgets,
         signal,
         transcriptPath: path.join(evidenceDir, 'transcript.jsonl'),
@@ -85,57 +92,6 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
       await rooms.close();
     }
   };
-}
-
-interface RunningRoom {
-  room: Room;
-  app: AppHandle;
-}
-
-/**
- * The proof's two apps, each in a clean room: the base commit's (opened once per ticket) and the
- * snapshotted tree's (replaced when the coder submits a plan on another tree). Neither is the
- * agent's live app, and no agent process can reach either.
- */
-class ProofRooms {
-  private readonly sandbox: Sandbox;
-  private baseRoom?: Promise<RunningRoom>;
-  private headRoom?: { tree: string; running: Promise<RunningRoom> };
-
-  constructor(sandbox: Sandbox) {
-    this.sandbox = sandbox;
-  }
-
-  base(): Promise<RunningRoom> {
-    this.baseRoom ??= this.open(this.sandbox.baseCommit, 'base');
-    this.baseRoom.catch(() => (this.baseRoom = undefined));
-    return this.baseRoom;
-  }
-
-  async head(tree: string): Promise<RunningRoom> {
-    if (this.headRoom?.tree !== tree) {
-      const previous = this.headRoom?.running;
-      this.headRoom = { tree, running: this.open(tree, 'head') };
-      if (previous) await closeRoom(previous);
-    }
-    const running = this.headRoom.running;
-    running.catch(() => (this.headRoom = undefined));
-    return running;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([this.baseRoom, this.headRoom?.running].map((r) => (r ? closeRoom(r) : undefined)));
-  }
-
-  private async open(treeish: string, label: string): Promise<RunningRoom> {
-    const room = await this.sandbox.openRoom(treeish, label);
-    try {
-      return { room, app: await room.startApp() };
-    } catch (error) {
-      await room.close().catch(() => undefined);
-      throw error;
-    }
-  }
 }
 
 /**
@@ -152,11 +108,6 @@ function headDidNotStart(error: unknown): Omit<ProofResult, 'plan'> {
     runs: [],
     playwrightTest: '',
   };
-}
-
-async function closeRoom(running: Promise<RunningRoom>): Promise<void> {
-  const r = await running.catch(() => undefined);
-  await r?.room.close().catch(() => undefined);
 }
 
 /** The demo trajectory shipped with Loopwright. */

@@ -69,6 +69,11 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
       UPDATE tickets SET run = attempts;
     `,
   },
+  {
+    id: 3,
+    name: 'one verdict per reviewer per round',
+    sql: `ALTER TABLE tickets ADD COLUMN reviews jsonb;`,
+  },
 ];
 
 /** Applies pending migrations under an advisory lock, so concurrent processes migrate once. */

@@ -214,6 +214,8 @@ async function runAttempt(run: TicketRun): Promise<RunResult> {
 async function driveLoop(run: TicketRun, sandbox: Sandbox): Promise<LoopOutcome> {
   const { deps, attempt, signal } = run;
   const evidenceDir = evidenceDirOf(deps.config.home, attempt.id);
+  // This attempt's reviewers start over: an earlier attempt's verdicts were about another change.
+  if (attempt.ticket.reviews) await attempt.update({ reviews: undefined });
   const loop = deps.runLoop({
     ticket: attempt.ticket,
     sandbox,
@@ -244,6 +246,12 @@ async function forward(run: TicketRun, event: TicketEvent, onUsage: () => void):
     return;
   }
   await attempt.append(event);
+  if (event.type === 'reviewer_verdict') {
+    // Each verdict lands on the ticket as it comes, so the page and the thread show it live.
+    const { type: _type, at: _at, ...entry } = event;
+    await attempt.update({ reviews: [...(attempt.ticket.reviews ?? []), entry] });
+    return;
+  }
   if (event.type !== 'usage') return;
   onUsage();
   attempt.usage = addUsage(attempt.usage, event.usage);
@@ -258,6 +266,7 @@ function outcomeFields(outcome: LoopOutcome): Partial<Ticket> {
     ...(outcome.review
       ? { review: { verdict: outcome.review.verdict, comments: outcome.review.comments } }
       : {}),
+    ...(outcome.reviews ? { reviews: outcome.reviews } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ import {
 } from '../core/candidate.ts';
 import { redact } from '../core/redact.ts';
 import { sealManifest } from '../evidence/manifest.ts';
+import { standing } from '../core/reviews.ts';
 import { buildPrBody, diffStat } from '../forge/body.ts';
 import type { Forge, PublishResult } from '../forge/types.ts';
 import type { LoopOutcome } from '../loop/index.ts';
@@ -157,6 +158,7 @@ export async function publish(
     proof: outcome.proof,
     checks: c.checks?.results ?? [],
     review: outcome.review,
+    reviews: c.review?.reviews ?? outcome.reviews,
     usage: outcome.usage,
     modelMs: outcome.modelMs,
     evidenceUrl,
@@ -176,6 +178,8 @@ export async function publish(
     body,
     draft: cleared.draft,
     evidence: outcome.proof?.evidence,
+    reviews: c.review?.reviews ? standing(c.review.reviews) : undefined,
+    diff: c.diff,
   });
 }
 

@@ -20,6 +20,7 @@ export interface TicketRow {
   pr: Ticket['pr'] | null;
   evidence: Ticket['evidence'] | null;
   review: Ticket['review'] | null;
+  reviews: Ticket['reviews'] | null;
   result: Ticket['result'] | null;
   published: Ticket['published'] | null;
   usage: Ticket['usage'];
@@ -48,6 +49,7 @@ export function rowToTicket(r: TicketRow): Ticket {
   if (r.pr) t.pr = r.pr;
   if (r.evidence) t.evidence = r.evidence;
   if (r.review) t.review = r.review;
+  if (r.reviews) t.reviews = r.reviews;
   if (r.result) t.result = r.result;
   if (r.published) t.published = r.published;
   if (r.error) t.error = r.error;
@@ -69,6 +71,7 @@ const PATCH_COLUMNS: Record<string, { column: string; json: boolean }> = {
   pr: { column: 'pr', json: true },
   evidence: { column: 'evidence', json: true },
   review: { column: 'review', json: true },
+  reviews: { column: 'reviews', json: true },
   result: { column: 'result', json: true },
   usage: { column: 'usage', json: true },
   timings: { column: 'timings', json: true },

@@ -172,7 +172,7 @@ describe('runTicketLoop with a scripted model', () => {
           {
             expect: {
               promptIncludes: [
-                'The reviewer requested changes',
+                'The reviewers requested changes (general)',
                 'test/greet.test.js: Add a test for the exclamation mark.',
               ],
             },
@@ -402,7 +402,7 @@ describe('runTicketLoop with a scripted model', () => {
     expect(Math.max(...coderPrompts)).toBeLessThan(4000);
   });
 
-  it('gives the reviewer the path-scoped review rules whose globs the diff touches', async () => {
+  it('gives an owner reviewer its own rules when the diff touches its globs, and the general reviewer none', async () => {
     const { prove } = provenWhenExclaimed();
     mkdirSync(path.join(fx.worktree, '.loopwright/reviewers'), { recursive: true });
     writeFileSync(
@@ -426,12 +426,19 @@ describe('runTicketLoop with a scripted model', () => {
         turn('coder', [GREETING.edit, ['submit_verification', { plan: GREETING.plan }], FINISH], {
           expect: { lastResultIncludes: ['App restarted at http://127.0.0.1:9', 'app restarted'] },
         }),
+        turn('reviewer', [['submit_review', { verdict: 'approve', comments: [] }]], {
+          expect: { promptExcludes: ['Every exported function keeps its signature.', 'British spelling'] },
+        }),
         turn(
           'reviewer',
           [['submit_review', { verdict: 'request_changes', comments: [{ body: 'Keep the signature.' }] }]],
           {
+            reviewer: 'Source owners',
             expect: {
-              promptIncludes: ['### Source owners (src/**)', 'Every exported function keeps its signature.'],
+              promptIncludes: [
+                "## Source owners's review rules",
+                'Every exported function keeps its signature.',
+              ],
               promptExcludes: ['British spelling'],
             },
           },

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { micromark } from 'micromark';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProofResult } from '../../src/browser/types.ts';
-import { quoteUntrusted, reviewerMessage } from '../../src/loop/prompts.ts';
+import { quoteUntrusted } from '../../src/loop/prompts.ts';
+import { reviewerMessage } from '../../src/loop/review/prompts.ts';
 import {
   APPROVE,
   FIXTURE_FILES,
@@ -69,7 +70,14 @@ describe('fences in the reviewer prompt', () => {
       diff: HOSTILE_DIFF,
       proof: PROOF,
       guardrails: [],
-      rules: [],
+      role: {
+        name: 'docs-team',
+        required: true,
+        general: false,
+        paths: ['README.md'],
+        rules: 'Plain words.',
+      },
+      changed: ['README.md'],
       coderSummary: { title: 'Update README', summary: `\`\`\`\n~~~~~~~~\n${INJECTION}` },
       round: 1,
     });

@@ -151,14 +151,17 @@ export interface SecurityWorld {
   close(): Promise<void>;
 }
 
-/** Opens a world on APP_FILES (plus `extra` files) committed on `main`. */
-export async function openWorld(extra: Record<string, string> = {}): Promise<SecurityWorld> {
+/** Opens a world on `base` (APP_FILES unless given) plus `extra` files, committed on `main`. */
+export async function openWorld(
+  extra: Record<string, string | Buffer> = {},
+  base: Record<string, string | Buffer> = APP_FILES,
+): Promise<SecurityWorld> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'lw-sec-'));
   const home = path.join(root, 'home');
   const outside = path.join(root, 'outside');
   const repo = path.join(root, 'repo');
   mkdirSync(outside);
-  for (const [rel, text] of Object.entries({ ...APP_FILES, ...extra })) {
+  for (const [rel, text] of Object.entries({ ...base, ...extra })) {
     mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
     writeFileSync(path.join(repo, rel), text);
   }

@@ -84,12 +84,19 @@ export class OpenAIChatModel implements ChatModel {
   }
 }
 
-/** The coder's and the reviewer's models from config; the reviewer falls back to the coder's model. */
-export function createChatModels(config: Config): { coder: ChatModel; reviewer: ChatModel } {
+/**
+ * The coder's and the reviewer's models from config; the reviewer falls back to the coder's model.
+ * `named` is an owner's own model, when its reviewer file names one.
+ */
+export function createChatModels(config: Config): {
+  coder: ChatModel;
+  reviewer: ChatModel;
+  named: (model: string) => ChatModel;
+} {
   const base = { apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl, prices: config.prices };
   const coder = new OpenAIChatModel({ ...base, model: config.model });
   const reviewer = config.reviewModel ? new OpenAIChatModel({ ...base, model: config.reviewModel }) : coder;
-  return { coder, reviewer };
+  return { coder, reviewer, named: (model) => new OpenAIChatModel({ ...base, model }) };
 }
 
 function toWire(message: ChatMessage): ChatCompletionMessageParam {

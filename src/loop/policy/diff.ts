@@ -5,6 +5,7 @@
  */
 import type { TargetSettings } from '../../config/target.ts';
 import { findSecrets } from '../../core/redact.ts';
+import { binaryHint, undoHint } from './fixes.ts';
 import { matchesAny, pathDenied } from './paths.ts';
 import { parseDiff } from './parse.ts';
 import {
@@ -74,16 +75,18 @@ export function checkDiff(diff: string, settings: Settings, opts: CheckDiffOptio
   for (const f of all) {
     for (const p of isProofTest(f) ? [] : new Set([f.path, ...(f.oldPath ? [f.oldPath] : [])])) {
       const denied = pathDenied(p, pathSettings);
-      if (denied) findings.push({ rule: denied.rule, path: p, message: denied.message });
+      if (denied)
+        findings.push({ rule: denied.rule, path: p, message: `${denied.message}. To fix: ${undoHint(f)}.` });
     }
     if (f.binary)
       findings.push({
         rule: 'uninspectable',
         path: f.path,
-        message: `${f.path} is a binary change the guardrails cannot inspect`,
+        message: `${f.path} is a binary change the guardrails cannot inspect. ${binaryHint(f)}`,
       });
     if (f.mode === '120000') {
-      findings.push({ rule: 'uninspectable', path: f.path, message: `${f.path} became a symlink` });
+      const message = `${f.path} became a symlink; make it a regular file (run_command \`rm\` it, then write_file)`;
+      findings.push({ rule: 'uninspectable', path: f.path, message });
     }
     if (f.mode === '160000') {
       const message = `${f.path} is a nested git repository (a gitlink); add its files instead`;
@@ -96,7 +99,7 @@ export function checkDiff(diff: string, settings: Settings, opts: CheckDiffOptio
       findings.push({
         rule: 'secret',
         path: f.path,
-        message: `added lines in ${f.path} contain what looks like a secret (${secrets.join(', ')})`,
+        message: `added lines in ${f.path} contain what looks like a secret (${secrets.join(', ')}); remove it and read it from the environment instead`,
       });
     for (const a of f.added) {
       const m = SECRET_ASSIGNMENT.exec(a.text);
@@ -115,11 +118,19 @@ export function checkDiff(diff: string, settings: Settings, opts: CheckDiffOptio
 
     if (matchesAny(f.path, testGlobs) || (f.oldPath && matchesAny(f.oldPath, testGlobs))) {
       if (f.status === 'deleted')
-        findings.push({ rule: 'test-deleted', path: f.path, message: `test file ${f.path} is deleted` });
+        findings.push({
+          rule: 'test-deleted',
+          path: f.path,
+          message: `test file ${f.path} is deleted; ${undoHint(f)}`,
+        });
       for (const a of f.added) {
         const skip = TEST_SKIP_PATTERNS.find((s) => s.re.test(a.text));
         if (skip)
-          findings.push({ rule: 'test-skipped', path: f.path, message: `${f.path}:${a.line} ${skip.what}` });
+          findings.push({
+            rule: 'test-skipped',
+            path: f.path,
+            message: `${f.path}:${a.line} ${skip.what}; take the skip out`,
+          });
       }
       const removed = count(f.removed.join('\n'), TEST_DECLARATION);
       const added = count(addedText, TEST_DECLARATION);
@@ -127,7 +138,7 @@ export function checkDiff(diff: string, settings: Settings, opts: CheckDiffOptio
         findings.push({
           rule: 'test-removed',
           path: f.path,
-          message: `${removed - added} test(s) removed from ${f.path}`,
+          message: `${removed - added} test(s) removed from ${f.path}; put them back (change a test only as the request needs)`,
         });
       }
     }
@@ -140,7 +151,7 @@ export function checkDiff(diff: string, settings: Settings, opts: CheckDiffOptio
         findings.push({
           rule: 'dependencies',
           path: f.path,
-          message: `${f.path} changes dependencies; allowDependencyChanges is off for this repository`,
+          message: `${f.path} changes dependencies; allowDependencyChanges is off for this repository: undo the dependency change and use what is installed`,
         });
     }
   }

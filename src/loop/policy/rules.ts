@@ -25,6 +25,10 @@ export const LOCKFILES = [
   '**/poetry.lock',
   '**/Pipfile.lock',
   '**/uv.lock',
+  '**/pdm.lock',
+  // A Python environment is keyed by these (src/sandbox/python-env.ts), as node_modules by a lockfile.
+  '**/requirements*.txt',
+  '**/requirements.lock',
   '**/Gemfile.lock',
   '**/go.sum',
   '**/composer.lock',

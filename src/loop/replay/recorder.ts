@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { AgentRole } from '../../core/events.ts';
 import { redact } from '../../core/redact.ts';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResponse } from '../llm/types.ts';
+import { reviewerFromPrompt } from './server.ts';
 import { selectorForRef, serializeTurn, type ScriptedCall, type ScriptedTurn } from './trajectory.ts';
 
 export interface RecorderOptions {
@@ -49,8 +50,12 @@ export function toTurn(opts: RecorderOptions, request: ChatRequest, response: Ch
     }
     return { tool: call.name, args: templatize(args, last) };
   });
+  const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
+  const reviewer = opts.agent === 'reviewer' ? reviewerFromPrompt(system) : 'general';
   return {
     agent: opts.agent,
+    // Reviewers run side by side: each owner's turns are kept apart by name.
+    ...(reviewer !== 'general' ? { reviewer } : {}),
     ...(response.content ? { content: response.content } : {}),
     tool_calls: calls,
     ...(opts.expectTools !== false ? { expect: { tools: request.tools.map((t) => t.function.name) } } : {}),

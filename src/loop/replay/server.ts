@@ -4,7 +4,9 @@
  *
  * Routing: the coder and the reviewer share one server. The agent is taken from the model name
  * (`replay-coder`, `replay-reviewer`) or, for any other model name, from the marker
- * `[loopwright:agent=coder]` / `[loopwright:agent=reviewer]` that the system prompts carry.
+ * `[loopwright:agent=coder]` / `[loopwright:agent=reviewer]` that the system prompts carry. Each
+ * reviewer (the general one and one per owner) has its own conversation and its own script, named
+ * by the marker `[loopwright:reviewer=<name>]` in its system prompt (`general` when absent).
  *
  * A request that does not fit the script (unanswered tool call, tool not offered, expectation not
  * met, template unresolved, script exhausted) gets HTTP 400 with a message saying what differs, and
@@ -15,10 +17,19 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentRole } from '../../core/events.ts';
-import { loadTrajectory, resolveTemplates, TemplateError, type ScriptedTurn } from './trajectory.ts';
+import { readBody, sendError, sendJson, sendStream } from './wire.ts';
+import {
+  loadTrajectory,
+  resolveTemplates,
+  scriptKey,
+  TemplateError,
+  type ScriptedTurn,
+} from './trajectory.ts';
 
 export interface ReplayMismatch {
   agent: AgentRole | 'unknown';
+  /** The reviewer whose script was checked (reviewer requests only). */
+  reviewer?: string;
   /** Index of the turn (within the agent's turns) the request was checked against. */
   turn: number;
   message: string;
@@ -26,6 +37,8 @@ export interface ReplayMismatch {
 
 export interface ServedTurn {
   agent: AgentRole;
+  /** The reviewer whose conversation this was (reviewer turns only). */
+  reviewer?: string;
   turn: number;
   promptTokens: number;
   cachedTokens: number;
@@ -58,6 +71,14 @@ export const REPLAY_MODELS: Record<AgentRole, string> = {
   reviewer: 'replay-reviewer',
 };
 export const agentMarker = (agent: AgentRole): string => `[loopwright:agent=${agent}]`;
+/** Names the reviewer a reviewer conversation belongs to, for routing and recording. */
+export const reviewerMarker = (name: string): string => `[loopwright:reviewer=${name}]`;
+const REVIEWER_MARKER = /\[loopwright:reviewer=([^\]\n]+)\]/;
+
+/** The reviewer named in a system prompt's marker; `general` when there is none. */
+export function reviewerFromPrompt(system: string): string {
+  return REVIEWER_MARKER.exec(system)?.[1] ?? 'general';
+}
 
 interface WireMessage {
   role: string;
@@ -77,47 +98,54 @@ class Mismatch extends Error {}
 
 export async function startReplayServer(opts: ReplayServerOptions): Promise<ReplayServer> {
   const turns = typeof opts.trajectory === 'string' ? loadTrajectory(opts.trajectory) : opts.trajectory;
-  const script: Record<AgentRole, ScriptedTurn[]> = {
-    coder: turns.filter((t) => t.agent === 'coder'),
-    reviewer: turns.filter((t) => t.agent === 'reviewer'),
-  };
-  const cursor: Record<AgentRole, number> = { coder: 0, reviewer: 0 };
-  const failuresServed: Record<AgentRole, number> = { coder: 0, reviewer: 0 };
-  const lastIds: Record<AgentRole, string[]> = { coder: [], reviewer: [] };
-  const lastPrompt: Record<AgentRole, string> = { coder: '', reviewer: '' };
+  // One cursor per conversation: the coder's, and each reviewer's (see scriptKey).
+  const script = new Map<string, ScriptedTurn[]>();
+  for (const t of turns) script.set(scriptKey(t), [...(script.get(scriptKey(t)) ?? []), t]);
+  const cursor = new Map<string, number>();
+  const failuresServed = new Map<string, number>();
+  const lastIds = new Map<string, string[]>();
+  const lastPrompt = new Map<string, string>();
   const mismatches: ReplayMismatch[] = [];
   const served: ServedTurn[] = [];
   const failures: { agent: AgentRole; turn: number; status: number }[] = [];
 
-  const handleChat = (body: WireRequest, res: ServerResponse) => {
+  const handleChat = async (body: WireRequest, res: ServerResponse) => {
     const agent = routeAgent(body);
     if (!agent) {
       const message = `cannot tell the agent: use model ${REPLAY_MODELS.coder} or ${REPLAY_MODELS.reviewer}, or put ${agentMarker('coder')} in the system prompt`;
       mismatches.push({ agent: 'unknown', turn: -1, message });
       return sendError(res, 400, message, 'replay_mismatch');
     }
-    const index = cursor[agent];
-    const turn = script[agent][index];
+    const reviewer = agent === 'reviewer' ? reviewerFromPrompt(systemText(body)) : undefined;
+    const key = scriptKey({ agent, reviewer });
+    const index = cursor.get(key) ?? 0;
+    const own = script.get(key) ?? [];
+    const turn = own[index];
+    const who = reviewer ? `reviewer ${reviewer}` : agent;
     try {
       if (!turn)
         throw new Mismatch(
-          `the ${agent} script has ${script[agent].length} turns and all were served; the agent asked for another`,
+          `the ${who} script has ${own.length} turns and all were served; the agent asked for another`,
         );
-      if (turn.fail && failuresServed[agent] < turn.fail.times) {
-        failuresServed[agent]++;
+      const failed = failuresServed.get(key) ?? 0;
+      if (turn.fail && failed < turn.fail.times) {
+        failuresServed.set(key, failed + 1);
         failures.push({ agent, turn: index, status: turn.fail.status });
         return sendError(
           res,
           turn.fail.status,
-          turn.fail.message ?? `scripted failure ${failuresServed[agent]}/${turn.fail.times}`,
+          turn.fail.message ?? `scripted failure ${failed + 1}/${turn.fail.times}`,
           'scripted_failure',
         );
       }
       const messages = body.messages ?? [];
-      checkRequest(turn, messages, body, lastIds[agent]);
+      checkRequest(turn, messages, body, lastIds.get(key) ?? []);
+      // Taken before the wait, so concurrent reviewers' turns keep their own order.
+      cursor.set(key, index + 1);
+      if (turn.latencyMs) await new Promise((resolve) => setTimeout(resolve, turn.latencyMs));
       const lastResult = latestToolResults(messages);
       const calls = turn.tool_calls.map((call, i) => ({
-        id: `call_${agent}_${index}_${i}`,
+        id: `call_${reviewer ? `reviewer_${reviewer.replace(/\W/g, '_')}` : agent}_${index}_${i}`,
         type: 'function' as const,
         function: {
           name: call.tool,
@@ -126,14 +154,24 @@ export async function startReplayServer(opts: ReplayServerOptions): Promise<Repl
       }));
       const prompt = JSON.stringify(messages) + JSON.stringify(body.tools ?? []);
       const promptTokens = Math.ceil(prompt.length / 4);
-      const cachedTokens = Math.floor(commonPrefix(prompt, lastPrompt[agent]) / 4);
+      const cachedTokens = Math.floor(commonPrefix(prompt, lastPrompt.get(key) ?? '') / 4);
       const completionTokens = Math.ceil(((turn.content ?? '').length + JSON.stringify(calls).length) / 4);
-      cursor[agent]++;
-      failuresServed[agent] = 0;
-      lastIds[agent] = calls.map((c) => c.id);
-      lastPrompt[agent] = prompt;
+      failuresServed.set(key, 0);
+      lastIds.set(
+        key,
+        calls.map((c) => c.id),
+      );
+      lastPrompt.set(key, prompt);
       const stream = body.stream === true;
-      served.push({ agent, turn: index, promptTokens, cachedTokens, completionTokens, stream });
+      served.push({
+        agent,
+        ...(reviewer ? { reviewer } : {}),
+        turn: index,
+        promptTokens,
+        cachedTokens,
+        completionTokens,
+        stream,
+      });
       const usage = {
         prompt_tokens: promptTokens,
         completion_tokens: completionTokens,
@@ -167,8 +205,8 @@ export async function startReplayServer(opts: ReplayServerOptions): Promise<Repl
       });
     } catch (error) {
       if (!(error instanceof Mismatch) && !(error instanceof TemplateError)) throw error;
-      const message = `replay mismatch at ${agent} turn ${index}${turn?.note ? ` (${turn.note})` : ''}: ${error.message}`;
-      mismatches.push({ agent, turn: index, message });
+      const message = `replay mismatch at ${who} turn ${index}${turn?.note ? ` (${turn.note})` : ''}: ${error.message}`;
+      mismatches.push({ agent, ...(reviewer ? { reviewer } : {}), turn: index, message });
       return sendError(res, 400, message, 'replay_mismatch');
     }
   };
@@ -213,10 +251,12 @@ export async function startReplayServer(opts: ReplayServerOptions): Promise<Repl
     mismatches,
     served,
     failures,
-    remaining: () => ({
-      coder: script.coder.length - cursor.coder,
-      reviewer: script.reviewer.length - cursor.reviewer,
-    }),
+    remaining: () => {
+      const left = { coder: 0, reviewer: 0 };
+      for (const [key, own] of script)
+        left[key === 'coder' ? 'coder' : 'reviewer'] += own.length - (cursor.get(key) ?? 0);
+      return left;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -225,10 +265,14 @@ export async function startReplayServer(opts: ReplayServerOptions): Promise<Repl
   };
 }
 
+function systemText(body: WireRequest): string {
+  const system = body.messages?.find((m) => m.role === 'system');
+  return typeof system?.content === 'string' ? system.content : JSON.stringify(system?.content ?? '');
+}
+
 function routeAgent(body: WireRequest): AgentRole | undefined {
   for (const agent of ['coder', 'reviewer'] as const) if (body.model === REPLAY_MODELS[agent]) return agent;
-  const system = body.messages?.find((m) => m.role === 'system');
-  const text = typeof system?.content === 'string' ? system.content : JSON.stringify(system?.content ?? '');
+  const text = systemText(body);
   for (const agent of ['coder', 'reviewer'] as const) if (text.includes(agentMarker(agent))) return agent;
   return undefined;
 }
@@ -304,74 +348,3 @@ function commonPrefix(a: string, b: string): number {
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   return i;
 }
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, message: string, code: string): void {
-  // `retry-after-ms` keeps the SDK's backoff short for scripted outages.
-  if (status >= 500 || status === 429) res.setHeader('retry-after-ms', '50');
-  sendJson(res, status, {
-    error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code, param: null },
-  });
-}
-
-function sendStream(
-  res: ServerResponse,
-  r: {
-    id: string;
-    model: string;
-    content: string;
-    calls: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
-    finish: string;
-    usage?: unknown;
-  },
-): void {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  });
-  const created = Math.floor(Date.now() / 1000);
-  const chunk = (delta: unknown, finish: string | null = null, extra: Record<string, unknown> = {}) =>
-    res.write(
-      `data: ${JSON.stringify({ id: r.id, object: 'chat.completion.chunk', created, model: r.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`,
-    );
-  chunk({ role: 'assistant', content: '' });
-  // Content and arguments arrive in pieces, as from a real endpoint, so clients must reassemble them.
-  for (const piece of pieces(r.content)) chunk({ content: piece });
-  r.calls.forEach((call, index) => {
-    chunk({
-      tool_calls: [
-        { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
-      ],
-    });
-    for (const piece of pieces(call.function.arguments))
-      chunk({ tool_calls: [{ index, function: { arguments: piece } }] });
-  });
-  chunk({}, r.finish);
-  if (r.usage)
-    res.write(
-      `data: ${JSON.stringify({ id: r.id, object: 'chat.completion.chunk', created, model: r.model, choices: [], usage: r.usage })}\n\n`,
-    );
-  res.write('data: [DONE]\n\n');
-  res.end();
-}
-
-const pieces = (text: string, size = 24): string[] => {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
-};

@@ -8,6 +8,9 @@
  *    "expect":{"tools":["read_file"],"lastResultIncludes":["export"]}}
  *
  * - `agent`: `coder` or `reviewer`; each agent has its own cursor through the file.
+ * - `reviewer` (reviewer turns only): which reviewer's conversation the turn belongs to, `general`
+ *   (the default) or an owner's name. Each reviewer has its own cursor, so reviewers running at the
+ *   same time each get their own script whatever order their requests arrive in.
  * - `content`: assistant text (optional). `tool_calls`: `{tool, args}` or `{tool, raw_args}` where
  *   `raw_args` is sent verbatim (to script invalid JSON).
  * - `expect` (all optional), checked against the incoming request before the turn is served:
@@ -15,6 +18,7 @@
  *   results since the previous assistant turn; `promptIncludes` / `promptExcludes` are substrings
  *   of any system or user message. Independently of `expect`, every tool call id of the previous
  *   assistant turn must be answered and every called tool must be offered.
+ * - `latencyMs`: wait this long before answering, standing in for a model's thinking time (benches).
  * - `fail`: `{status, times, message?}` — answer the first `times` requests for this turn with that
  *   HTTP status before serving it (to script endpoint outages).
  *
@@ -45,6 +49,7 @@ export const scriptedCallSchema = z
 export const scriptedTurnSchema = z
   .object({
     agent: z.enum(['coder', 'reviewer']),
+    reviewer: z.string().min(1).optional(),
     content: z.string().optional(),
     tool_calls: z.array(scriptedCallSchema).default([]),
     expect: z
@@ -57,6 +62,7 @@ export const scriptedTurnSchema = z
       })
       .strict()
       .optional(),
+    latencyMs: z.number().int().nonnegative().optional(),
     fail: z
       .object({ status: z.number().int(), times: z.number().int().min(1), message: z.string().optional() })
       .optional(),
@@ -91,6 +97,10 @@ export function parseTrajectory(text: string, source = 'trajectory'): ScriptedTu
 
 export const loadTrajectory = (file: string): ScriptedTurn[] =>
   parseTrajectory(readFileSync(file, 'utf8'), file);
+
+/** The cursor a turn belongs to: `coder`, or `reviewer:<name>` (`reviewer:general` by default). */
+export const scriptKey = (turn: Pick<ScriptedTurn, 'agent' | 'reviewer'>): string =>
+  turn.agent === 'coder' ? 'coder' : `reviewer:${turn.reviewer ?? 'general'}`;
 
 export const serializeTurn = (turn: ScriptedTurn): string => JSON.stringify(turn);
 

@@ -8,6 +8,7 @@ import type { TimelineEntry } from '../../tickets/types.ts';
 import { renderPage } from './layout.ts';
 import { renderDiff } from './diff.ts';
 import { renderEvidence, renderProof, type EvidenceView } from './evidence.ts';
+import { renderReviewers } from './reviews.ts';
 import { renderTranscript } from './transcript.ts';
 import {
   formatCost,
@@ -131,6 +132,8 @@ function renderUsage(t: Ticket): SafeHtml {
 }
 
 function renderReview(t: Ticket): SafeHtml {
+  if (t.reviews?.length)
+    return html`${t.review ? html`<p class="verdict verdict-${t.review.verdict}">${t.review.verdict.replace('_', ' ')}</p>` : ''}${renderReviewers(t.reviews)}`;
   if (!t.review) return html`<p class="empty">No review yet.</p>`;
   return html`<p class="verdict verdict-${t.review.verdict}">${t.review.verdict.replace('_', ' ')}</p>
     ${

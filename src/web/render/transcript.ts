@@ -7,6 +7,7 @@ import { html, type SafeHtml } from '../html.ts';
 import type { TicketEvent } from '../../core/events.ts';
 import type { TimelineEntry } from '../../tickets/types.ts';
 import { formatDuration, truncate } from './format.ts';
+import { renderComments } from './reviews.ts';
 
 type Ev<T extends TicketEvent['type']> = Extract<TicketEvent, { type: T }>;
 
@@ -109,13 +110,12 @@ export function renderEvent(e: TicketEvent, result?: Ev<'tool_result'>): SafeHtm
       </li>`;
     case 'review':
       return html`<li class="ev review verdict-${e.verdict}">
-        ${time(e.at)} review round ${e.round}: <b>${e.verdict}</b> ${
-          e.comments.length
-            ? html`<ul>
-                ${e.comments.map((c) => html`<li>${c.path ? html`<code>${c.path}${c.line ? `:${c.line}` : ''}</code> ` : ''}${c.body}</li>`)}
-              </ul>`
-            : ''
-        }
+        ${time(e.at)} review round ${e.round}: <b>${e.verdict}</b> ${renderComments(e.comments)}
+      </li>`;
+    case 'reviewer_verdict':
+      return html`<li class="ev review verdict-${e.verdict}">
+        ${time(e.at)} ${e.reviewer}${e.required ? '' : ' (not required)'}, round ${e.round}:
+        <b>${e.verdict}</b> ${renderComments(e.comments)}
       </li>`;
     case 'guardrail':
       return html`<li class="ev guardrail ${e.ok ? 'ok' : 'fail'}">

@@ -21,7 +21,8 @@ import {
 } from './openapi.ts';
 import { graphqlReply } from './graphql.ts';
 
-import type { FakeCall, FakeComment, FakePull, FakeReply } from './types.ts';
+import { reviewReply, type ReviewBody } from './reviews.ts';
+import type { FakeCall, FakeComment, FakePull, FakeReply, FakeReview } from './types.ts';
 
 export * from './types.ts';
 
@@ -56,6 +57,8 @@ export interface FakeGitHub {
   violations: string[];
   pulls: FakePull[];
   comments: FakeComment[];
+  /** Pull request reviews posted, with their line comments. */
+  reviews: FakeReview[];
   /** Tokens currently accepted (includes minted installation tokens); the git server shares it. */
   tokens: Set<string>;
   /** Answer the next request of this operation with `reply` instead (queued, FIFO). */
@@ -74,6 +77,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   const violations: string[] = [];
   const pulls: FakePull[] = [];
   const comments: FakeComment[] = [];
+  const reviews: FakeReview[] = [];
   const tokens = new Set(opts.tokens ?? []);
   const queued = new Map<string, FakeReply[]>();
   const holds = new Map<string, () => void>();
@@ -224,6 +228,19 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
         for (const r of body.reviewers ?? []) if (!p.reviewers.includes(r)) p.reviewers.push(r);
         return { status: 201, body: pullObj(p, respSchema(id, '201')) };
       }
+      case 'pulls/create-review': {
+        const p = find(params.pull_number as string);
+        if (!p) return { status: 404, body: { message: 'Not Found' } };
+        return reviewReply({
+          pull: p,
+          body: raw as ReviewBody,
+          bareRepo: opts.bareRepo,
+          reviews,
+          schema: respSchema(id, '200'),
+          user: userObj('loopwright[bot]', 'Bot'),
+          urls: { api: `${url}/repos/${opts.owner}/${opts.repo}`, web: web() },
+        });
+      }
       case 'issues/add-labels': {
         const p = find(params.issue_number as string);
         if (!p) return { status: 404, body: { message: 'Not Found' } };
@@ -367,6 +384,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     violations,
     pulls,
     comments,
+    reviews,
     tokens,
     queue(id, ...replies) {
       queued.set(id, [...(queued.get(id) ?? []), ...replies]);

@@ -34,6 +34,16 @@ export interface FakeComment {
   updated_at: string;
 }
 
+/** A pull request review as the fake stored it; `comments` sit on lines of the PR's diff. */
+export interface FakeReview {
+  id: number;
+  pull_number: number;
+  commit_id?: string;
+  event?: string;
+  body: string;
+  comments: { path: string; line: number; side: string; body: string }[];
+}
+
 export interface FakeReply {
   status: number;
   headers?: Record<string, string>;
