@@ -25,6 +25,7 @@ export const HEAVY: Record<string, number> = {
   'test/evidence/datadesk.test.ts': 52,
   'test/loop/datadesk.test.ts': 52,
   'test/tickets/proof-test.test.ts': 200,
+  'test/tickets/proof-test-refused.test.ts': 60,
   'test/python/flask-e2e.test.ts': 120,
 };
 
