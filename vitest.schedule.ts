@@ -24,6 +24,7 @@ export const HEAVY: Record<string, number> = {
   'test/slack/e2e.test.ts': 90,
   'test/evidence/datadesk.test.ts': 52,
   'test/loop/datadesk.test.ts': 52,
+  'test/cli/worker-health.test.ts': 170,
 };
 
 /** Other files that take a while; anything unlisted is taken as one second. */

@@ -17,6 +17,7 @@ import {
 import { integrations } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { checkIsolation } from '../sandbox/index.ts';
+import { checkProof } from './doctor-proof.ts';
 
 const run = promisify(execFile);
 
@@ -306,7 +307,9 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
     checkDatabase(config),
     checkIntegrations(config),
   ]);
-  return [checkNode(), chromium, checkFfmpeg(), git, bwrap, db, ...rest];
+  // After the parts: the whole of what a worker checks at start (doctor-proof.ts).
+  const proof = await checkProof(config);
+  return [checkNode(), chromium, checkFfmpeg(), git, bwrap, db, proof, ...rest];
 }
 
 /** What `--fix` can do: apt packages as root on Debian/Ubuntu, and the ffmpeg link. */

@@ -3,6 +3,10 @@
  * Commands that print results keep the log quiet, so `--json` output stays the last line of stdout.
  */
 import { parseArgs } from 'node:util';
+import { pinBrowsersPath } from '../browser/browsers-path.ts';
+
+// Before anything loads Playwright, which reads its browsers path once (see browsers-path.ts).
+pinBrowsersPath();
 
 const USAGE = `Usage: loopwright <command> [options]
 

@@ -3,7 +3,8 @@ import type { Config } from '../config/schema.ts';
 import { CodedError, ErrorCode, isCodedError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { GitHubForge } from '../forge/github.ts';
-import { startWorker, type Worker } from '../tickets/worker.ts';
+import { aliveWorkers } from '../tickets/health.ts';
+import { startWorker, type Worker, type WorkerOptions } from '../tickets/worker.ts';
 import type { WebServer } from '../web/server.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 
@@ -52,6 +53,7 @@ export async function startWebFor(rt: Runtime, log: Logger, port?: number): Prom
       : undefined,
     mounts,
     scripted: rt.scripted,
+    workers: () => aliveWorkers(rt.tickets.db),
     log,
   }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE') throw error;
@@ -82,7 +84,21 @@ async function startWorkers(rt: Runtime, log: Logger): Promise<Worker | undefine
     }
     throw error;
   }
-  return startWorker({ store: rt.tickets.store, queue: rt.tickets.queue, pipeline, log });
+  return startWorker({
+    store: rt.tickets.store,
+    queue: rt.tickets.queue,
+    pipeline,
+    log,
+    selfCheck: selfCheckOf(rt),
+  });
+}
+
+/** The worker's start-up check: can it record a proof here (browser/selfcheck.ts)? */
+function selfCheckOf(rt: Runtime): WorkerOptions['selfCheck'] {
+  return async () => {
+    const { checkProofRecording } = await import('../browser/selfcheck.ts');
+    return checkProofRecording({ config: rt.config });
+  };
 }
 
 export async function runStart(config: Config, opts: { worker: boolean; log: Logger }): Promise<number> {
@@ -120,6 +136,7 @@ export async function runWorkerOnly(config: Config, opts: { log: Logger }): Prom
       queue: rt.tickets.queue,
       pipeline: rt.pipeline(),
       log: opts.log,
+      selfCheck: selfCheckOf(rt),
     });
     console.log(
       `Loopwright worker running (${config.workerConcurrency} at a time)${rt.scripted ? ' — model: SCRIPTED replay' : ''}`,

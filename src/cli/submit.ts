@@ -24,7 +24,9 @@ async function localServer(config: Config): Promise<string | undefined> {
   const url = publicUrlOf(config);
   try {
     const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(15_000) });
-    return res.ok ? url : undefined;
+    // A 503 is a server that answers but reports a problem (a worker that cannot verify): it still
+    // takes tickets, which wait in the queue for a worker that can.
+    return res.ok || res.status === 503 ? url : undefined;
   } catch {
     return undefined;
   }

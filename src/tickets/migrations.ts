@@ -69,6 +69,22 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
       UPDATE tickets SET run = attempts;
     `,
   },
+  {
+    id: 3,
+    name: 'worker health',
+    sql: `
+      CREATE TABLE workers (
+        id text PRIMARY KEY,
+        host text NOT NULL,
+        pid integer NOT NULL,
+        ready boolean NOT NULL,
+        problem jsonb,
+        running jsonb NOT NULL DEFAULT '[]',
+        started_at timestamptz NOT NULL DEFAULT now(),
+        last_seen timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 /** Applies pending migrations under an advisory lock, so concurrent processes migrate once. */

@@ -150,13 +150,14 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   hub.register(app);
 
   const root = evidenceRoot(config.home);
-  registerApiRoutes(app, { store, metrics, defaultTarget: config.target });
+  registerApiRoutes(app, { store, metrics, defaultTarget: config.target, workers: deps.workers });
   registerPageRoutes(app, {
     store,
     forge: deps.forge,
     evidenceRoot: root,
     scripted: deps.scripted,
     targets: [config.target],
+    workers: deps.workers,
   });
   registerEvidenceRoutes(app, root);
 

@@ -19,8 +19,9 @@ describe('doctor', () => {
     expect(code).toBe(0);
     for (const name of ['model', 'slack', 'github', 'evidence'])
       expect(lines.find((l) => l.includes(` ${name} `))).toMatch(/ off /);
-    // One line per check: node, chromium, ffmpeg, git, bwrap, database, model, slack, github, evidence.
-    expect(lines.filter((l) => /^[✓!✗–] /.test(l))).toHaveLength(10);
+    // One line per check: node, chromium, ffmpeg, git, bwrap, database, proof, model, slack, github, evidence.
+    expect(lines.filter((l) => /^[✓!✗–] /.test(l))).toHaveLength(11);
+    expect(lines.join('\n')).toMatch(/proof\s+ok\s+Chromium started inside bwrap and recorded a test video/);
   });
 
   it('fails with the fix when a required piece is missing', async () => {
@@ -33,6 +34,9 @@ describe('doctor', () => {
     const out = lines.join('\n');
     expect(out).toMatch(/✗ chromium\s+fail\s+Chromium not found at \/nonexistent\/chromium/);
     expect(out).toMatch(/fix: apt-get install -y chromium/);
+    // The end-to-end line a worker's start-up check shows too, with the fix.
+    expect(out).toMatch(/✗ proof\s+fail\s+a worker here cannot record a proof: Chromium not found/);
+    expect(out).toMatch(/fix: fix LOOPWRIGHT_CHROMIUM/);
   });
 
   it('reports an unreachable database as a failure naming the URL without its password', async () => {

@@ -5,6 +5,7 @@
  */
 import { html, type SafeHtml } from '../html.ts';
 import type { Ticket, TicketStatus } from '../../core/ticket.ts';
+import type { WorkerRow } from '../../tickets/health.ts';
 import { renderPage } from './layout.ts';
 import {
   formatCost,
@@ -16,6 +17,7 @@ import {
   truncate,
 } from './format.ts';
 import { QUEUE_SCRIPT, RECENT_LIMIT } from './queue-script.ts';
+import { renderWorkersCard } from './workers.ts';
 
 export { RECENT_LIMIT };
 
@@ -36,6 +38,8 @@ export interface QueueView {
   targets?: string[];
   /** Message shown above the form (e.g. after a rejected submission). */
   notice?: string;
+  /** Alive workers; absent when the page cannot know them. */
+  workers?: WorkerRow[];
 }
 
 /** Running first (oldest first), then queued by position. */
@@ -162,6 +166,7 @@ export function renderQueuePage(v: QueueView): string {
       </table>
       <p class="empty" id="inflight-empty" ${inflight.length ? ' hidden' : ''}>Nothing in flight.</p>
     </section>
+    ${v.workers ? renderWorkersCard(v.workers, v.now) : ''}
     <section class="card">
       <h2>Recent</h2>
       <table class="tickets" id="recent">

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CodedError, ErrorCode } from '../../core/errors.ts';
 import { redact } from '../../core/redact.ts';
 import type { Ticket, TicketStatus } from '../../core/ticket.ts';
+import type { WorkerRow } from '../../tickets/health.ts';
 import type { TicketStore } from '../../tickets/types.ts';
 import type { WebMetrics } from '../metrics.ts';
 
@@ -81,7 +82,12 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export function registerApiRoutes(
   app: FastifyInstance,
-  deps: { store: TicketStore; metrics: WebMetrics; defaultTarget: string },
+  deps: {
+    store: TicketStore;
+    metrics: WebMetrics;
+    defaultTarget: string;
+    workers?: () => Promise<WorkerRow[]>;
+  },
 ): void {
   const { store } = deps;
 
@@ -125,7 +131,11 @@ export function registerApiRoutes(
   app.get('/healthz', async (_req, reply) => {
     try {
       const counts = await withTimeout(store.counts(), 3000);
-      return { ok: true, db: 'reachable', queued: counts.queued, running: counts.running };
+      const workers = deps.workers ? await withTimeout(deps.workers(), 3000) : [];
+      // A worker that cannot do the work makes the deployment unhealthy, with its reason and fix.
+      const ok = workers.every((w) => w.ready);
+      const body = { ok, db: 'reachable', queued: counts.queued, running: counts.running, workers };
+      return reply.code(ok ? 200 : 503).send(body);
     } catch (error) {
       return reply.code(503).send({ ok: false, db: 'unreachable', error: redact((error as Error).message) });
     }

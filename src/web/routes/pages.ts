@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CodedError, ErrorCode } from '../../core/errors.ts';
 import { TERMINAL_STATUSES, type Ticket } from '../../core/ticket.ts';
 import type { TicketStore } from '../../tickets/types.ts';
+import type { WorkerRow } from '../../tickets/health.ts';
 import { cspFor, newNonce } from '../csp.ts';
 import { readDiff, readEvidenceView } from '../evidence.ts';
 import { renderQueuePage, RECENT_LIMIT } from '../render/queue.ts';
@@ -29,6 +30,7 @@ export interface PageDeps {
   evidenceRoot: string;
   scripted?: boolean;
   targets: string[];
+  workers?: () => Promise<WorkerRow[]>;
 }
 
 function sendPage(reply: FastifyReply, render: (nonce: string) => string) {
@@ -71,10 +73,11 @@ export function registerPageRoutes(app: FastifyInstance, deps: PageDeps): void {
   );
 
   app.get('/', async (_req, reply) => {
-    const data = await loadQueueData(store);
+    const [data, workers] = await Promise.all([loadQueueData(store), deps.workers?.()]);
     return sendPage(reply, (nonce) =>
       renderQueuePage({
         ...data,
+        workers,
         now: Date.now(),
         nonce,
         scripted: deps.scripted,
