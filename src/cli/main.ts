@@ -18,7 +18,8 @@ const USAGE = `Usage: loopwright <command> [options]
                              run one ticket end to end in this process, no server
   demo [--json] [--serve]    the whole loop on the bundled Datadesk app, embedded defaults
   doctor [--fix]             check Chromium, ffmpeg, git, bwrap, database, model, Slack, GitHub
-  status [--json]            tickets, newest first
+  status [--target NAME] [--json]
+                             tickets, newest first (of one target)
 
 Environment: LOOPWRIGHT_HOME, DATABASE_URL, OPENAI_API_KEY, OPENAI_BASE_URL, GITHUB_TOKEN, … (README)`;
 

@@ -88,6 +88,7 @@ async function startWorkers(rt: Runtime, log: Logger): Promise<Worker | undefine
     store: rt.tickets.store,
     queue: rt.tickets.queue,
     pipeline,
+    pipelineFor: (target) => rt.pipeline(target),
     log,
     selfCheck: selfCheckOf(rt),
   });
@@ -135,6 +136,7 @@ export async function runWorkerOnly(config: Config, opts: { log: Logger }): Prom
       store: rt.tickets.store,
       queue: rt.tickets.queue,
       pipeline: rt.pipeline(),
+      pipelineFor: (target) => rt.pipeline(target),
       log: opts.log,
       selfCheck: selfCheckOf(rt),
     });

@@ -85,6 +85,11 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    id: 4,
+    name: 'the base commit a ticket ran on',
+    sql: `ALTER TABLE tickets ADD COLUMN base_commit text;`,
+  },
 ];
 
 /** Applies pending migrations under an advisory lock, so concurrent processes migrate once. */

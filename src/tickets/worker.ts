@@ -16,8 +16,10 @@ import type { SqlTicketStore } from './store.ts';
 export interface WorkerOptions {
   store: SqlTicketStore;
   queue: TicketQueue;
-  /** Everything the pipeline needs besides the store. */
+  /** Everything the pipeline needs besides the store (the default target's). */
   pipeline: Omit<PipelineDeps, 'store'>;
+  /** Another target's pipeline, for a deployment with several; throws for an unknown target. */
+  pipelineFor?: (target: string) => Omit<PipelineDeps, 'store'>;
   /** Tickets run at once (config.workerConcurrency). */
   concurrency?: number;
   /** Idle wait between looks at the queue (default 500 ms). */
@@ -86,6 +88,11 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   if (report && report.processes + report.worktrees + report.namespaces > 0)
     log?.info(report, 'swept leftovers');
 
+  // Each ticket runs on its own target's forge, sandboxes and model.
+  const depsFor = async (ticketId: string): Promise<PipelineDeps> => {
+    const ticket = opts.pipelineFor && (await store.get(ticketId));
+    return ticket ? { ...opts.pipelineFor!(ticket.target), store } : deps;
+  };
   const handle = async (job: QueueJob, controller: AbortController) => {
     const beat = setInterval(() => {
       queue
@@ -96,7 +103,9 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         .catch(() => {});
     }, heartbeatMs);
     try {
-      const result = await runTicket(deps, job.ticketId, { signal: controller.signal });
+      const result = await runTicket(await depsFor(job.ticketId), job.ticketId, {
+        signal: controller.signal,
+      });
       if (result.abandoned) {
         log?.warn({ ticketId: job.ticketId }, 'lease lost; another worker has the ticket');
       } else if (result.retry) {

@@ -38,6 +38,10 @@ const listQuery = z.object({
     .transform((s) => s.split(',').filter(Boolean))
     .pipe(z.array(z.enum(STATUSES)))
     .optional(),
+  target: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/)
+    .optional(),
   before: z.string().optional(),
 });
 
@@ -52,10 +56,18 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
-/** Submits a ticket from the page form or the CLI; idempotent on `id` per source. */
-export async function submitFromWeb(store: TicketStore, body: SubmitBody, defaultTarget: string) {
+/**
+ * Submits a ticket from the page form or the CLI; idempotent on `id` per source. `targets` are the
+ * deployment's targets, the default first; a target not among them is refused with their names.
+ */
+export async function submitFromWeb(store: TicketStore, body: SubmitBody, targets: string[]) {
+  if (body.target && !targets.includes(body.target)) {
+    throw new CodedError(ErrorCode.BadRequest, `target "${body.target}" is not configured here`, {
+      hint: `use one of: ${targets.join(', ')}`,
+    });
+  }
   return store.submit({
-    target: body.target ?? defaultTarget,
+    target: body.target ?? targets[0] ?? 'datadesk',
     request: {
       text: body.text,
       source: body.source,
@@ -85,7 +97,8 @@ export function registerApiRoutes(
   deps: {
     store: TicketStore;
     metrics: WebMetrics;
-    defaultTarget: string;
+    /** The deployment's targets, the default first. */
+    targets: string[];
     workers?: () => Promise<WorkerRow[]>;
   },
 ): void {
@@ -96,6 +109,7 @@ export function registerApiRoutes(
     const tickets = await store.list({
       limit: q.limit,
       status: q.status as TicketStatus[] | undefined,
+      target: q.target,
       before: q.before,
     });
     return { tickets };
@@ -112,7 +126,7 @@ export function registerApiRoutes(
 
   app.post('/api/tickets', async (req, reply) => {
     const body = parseOrThrow(submitSchema, req.body);
-    const { ticket, created } = await submitFromWeb(store, body, deps.defaultTarget);
+    const { ticket, created } = await submitFromWeb(store, body, deps.targets);
     return reply.code(created ? 201 : 200).send({ ticket, created });
   });
 
