@@ -18,6 +18,7 @@ import { integrations } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { checkIsolation } from '../sandbox/index.ts';
 import { checkProof } from './doctor-proof.ts';
+import { checkTargets } from './doctor-targets.ts';
 
 const run = promisify(execFile);
 
@@ -309,7 +310,8 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
   ]);
   // After the parts: the whole of what a worker checks at start (doctor-proof.ts).
   const proof = await checkProof(config);
-  return [checkNode(), chromium, checkFfmpeg(), git, bwrap, db, proof, ...rest];
+  const targets = await checkTargets(config);
+  return [checkNode(), chromium, checkFfmpeg(), git, bwrap, db, proof, ...targets, ...rest];
 }
 
 /** What `--fix` can do: apt packages as root on Debian/Ubuntu, and the ffmpeg link. */

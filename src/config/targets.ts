@@ -29,6 +29,8 @@ export const targetDefSchema = z
     /** GitHub users or org/team slugs asked to review this target's PRs. */
     reviewers: channels.optional(),
     poolSize: z.coerce.number().int().nonnegative().optional(),
+    /** A scripted trajectory this target's tickets replay instead of a model (demo, tests). */
+    trajectory: z.string().min(1).optional(),
   })
   .strict();
 
@@ -44,6 +46,7 @@ export interface Target {
   reviewModel?: string;
   reviewers?: string[];
   poolSize?: number;
+  trajectory?: string;
   /** Where its settings come from, for errors: `targets.<name>` or the env variables. */
   setting: string;
 }
@@ -164,5 +167,6 @@ export function configForTarget(config: Config, target: Target): Config {
     reviewModel: target.reviewModel ?? config.reviewModel,
     githubReviewers: target.reviewers ?? config.githubReviewers,
     poolSize: target.poolSize ?? config.poolSize,
+    trajectory: target.trajectory ?? config.trajectory,
   };
 }
