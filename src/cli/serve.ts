@@ -7,6 +7,7 @@ import { aliveWorkers } from '../tickets/health.ts';
 import { startWorker, type Worker, type WorkerOptions } from '../tickets/worker.ts';
 import type { WebServer } from '../web/server.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
+import { localForgesView } from './target-runtime.ts';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 export const untilSignal = (): Promise<string> =>
@@ -40,17 +41,10 @@ export async function startWebFor(rt: Runtime, log: Logger, port?: number): Prom
     if (rt.config.githubWebhookSecret) mounts.push(gh.mountGitHubWebhook(deps));
     else githubStop = gh.startGitHubPoller(deps).stop;
   }
-  const forge = rt.localForge;
   const server = await startWebServer({
     config: port === undefined ? rt.config : { ...rt.config, port },
     store: rt.tickets.store,
-    forge: forge
-      ? {
-          listPullRequests: () => forge.listPullRequests(),
-          getPullRequest: (n) => forge.getPullRequest(n),
-          merge: (n) => forge.merge(n),
-        }
-      : undefined,
+    forge: localForgesView(rt.targets),
     mounts,
     scripted: rt.scripted,
     workers: () => aliveWorkers(rt.tickets.db),

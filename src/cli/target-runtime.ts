@@ -22,6 +22,7 @@ import type { Forge } from '../forge/types.ts';
 import { createSandboxProvider, type SandboxProvider } from '../sandbox/index.ts';
 import type { Tickets } from '../tickets/index.ts';
 import type { LoopRunner, PipelineDeps } from '../tickets/pipeline.ts';
+import type { WebForge } from '../web/types.ts';
 
 const execFileP = promisify(execFile);
 
@@ -158,5 +159,21 @@ function withFreshGitEnv(
     warm: async () => (await refresh(), inner.warm()),
     sweep: () => inner.sweep(),
     close: () => inner.close(),
+  };
+}
+
+/** The PR pages over every target's local forge (PR numbers are unique across them). */
+export function localForgesView(targets: TargetRuntime[]): WebForge | undefined {
+  const locals = targets.flatMap((t) => (t.localForge ? [t.localForge] : []));
+  if (locals.length === 0) return undefined;
+  const owner = async (n: number) => {
+    for (const f of locals) if (await f.getPullRequest(n)) return f;
+    return undefined;
+  };
+  return {
+    listPullRequests: async () =>
+      (await Promise.all(locals.map((f) => f.listPullRequests()))).flat().sort((a, b) => b.number - a.number),
+    getPullRequest: async (n) => (await owner(n))?.getPullRequest(n),
+    merge: async (n) => ((await owner(n)) ?? locals[0]!).merge(n),
   };
 }

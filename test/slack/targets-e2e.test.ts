@@ -9,13 +9,12 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRuntime, type Runtime } from '../../src/cli/runtime.ts';
-import { startWebFor } from '../../src/cli/serve.ts';
+import type { Runtime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { logger } from '../../src/core/log.ts';
 import type { Ticket } from '../../src/core/ticket.ts';
-import { startWorker, type Worker } from '../../src/tickets/worker.ts';
 import type { WebServer } from '../../src/web/server.ts';
+import { startSlackWorld, type SlackWorld } from './helpers/world.ts';
 import { finished, launch } from '../cli/process.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack/server.ts';
 import { tempHome } from '../tickets/helpers.ts';
@@ -35,7 +34,7 @@ describe('two targets in one process, routed from Slack', () => {
   let fake: FakeSlack;
   let rt: Runtime;
   let server: WebServer;
-  let worker: Worker;
+  let world: SlackWorld;
   let events = 0;
   let configFile: string;
   let env: Record<string, string>;
@@ -77,21 +76,12 @@ describe('two targets in one process, routed from Slack', () => {
       SLACK_API_URL: fake.url,
     };
     const config = loadConfig({ cwd: tmp.home, env });
-    rt = await openRuntime(config, { log });
-    server = await startWebFor(rt, log);
-    worker = await startWorker({
-      store: rt.tickets.store,
-      queue: rt.tickets.queue,
-      pipeline: rt.pipeline(),
-      pipelineFor: (target) => rt.pipeline(target),
-      log,
-    });
+    world = await startSlackWorld(config, log);
+    ({ rt, server } = world);
   }, 120_000);
 
   afterAll(async () => {
-    await worker?.stop({ graceMs: 5000 });
-    await server?.close();
-    await rt?.close();
+    await world?.close();
     await fake?.close();
     tmp.cleanup();
   }, 60_000);
@@ -144,6 +134,12 @@ describe('two targets in one process, routed from Slack', () => {
       expect((await dashForge.listPullRequests()).map((p) => p.number)).toEqual([dash.pr!.number]);
       expect((await notesForge.listPullRequests()).map((p) => p.number)).toEqual([notes.pr!.number]);
       expect((await notesForge.getPullRequest(notes.pr!.number))!.body).toContain('target `notebooks`');
+      // The PR pages show both targets' PRs.
+      for (const pr of [dash.pr!, notes.pr!])
+        expect((await fetch(`${server.url}/prs/${pr.number}`)).status).toBe(200);
+      const list = await (await fetch(`${server.url}/prs`)).text();
+      expect(list).toContain(`href="/prs/${dash.pr!.number}"`);
+      expect(list).toContain(`href="/prs/${notes.pr!.number}"`);
 
       // The Slack thread names the target too.
       await waitFor(() => fake.reactionNames(NOTES, notesTs).includes('white_check_mark'), 20_000);
