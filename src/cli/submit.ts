@@ -152,7 +152,7 @@ export async function runStatus(config: Config, flags: Flags): Promise<number> {
     const age = Math.round((Date.now() - Date.parse(t.createdAt)) / 60_000);
     const text = t.request.text.replace(/\s+/g, ' ');
     console.log(
-      `${t.id}  ${t.target.padEnd(10)}  ${t.status.padEnd(9)}  ${t.stage.padEnd(10)}  ${String(age).padStart(4)}m ago  ${text.length > 60 ? `${text.slice(0, 59)}…` : text}${t.pr ? `  ${t.pr.url}` : ''}`,
+      `${t.id}  ${t.status.padEnd(9)}  ${t.stage.padEnd(10)}  ${String(age).padStart(4)}m ago  ${t.target.padEnd(10)}  ${text.length > 60 ? `${text.slice(0, 59)}…` : text}${t.pr ? `  ${t.pr.url}` : ''}`,
     );
   }
   if (flags.json) console.log(JSON.stringify(tickets));
