@@ -23,6 +23,7 @@ export const HEAVY: Record<string, number> = {
   'test/tickets/fencing-e2e.test.ts': 40,
   'test/slack/e2e.test.ts': 90,
   'test/slack/targets-e2e.test.ts': 500,
+  'test/cli/container.test.ts': 120,
   'test/evidence/datadesk.test.ts': 52,
   'test/loop/datadesk.test.ts': 52,
   'test/cli/worker-health.test.ts': 170,

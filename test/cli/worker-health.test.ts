@@ -91,6 +91,9 @@ describe('worker self-check', () => {
       const health = await api<Health>(base, '/healthz');
       expect(health.ok).toBe(true);
       expect(health.workers.map((w) => w.ready)).toEqual([true]);
+      expect(await (await fetch(`${base}/`)).text()).toMatch(
+        /<table class="tickets" id="workers">[\s\S]*ready/,
+      );
     },
   );
 
@@ -123,5 +126,9 @@ describe('worker self-check', () => {
     expect((still as Ticket & { attempts?: number }).attempts ?? 0).toBe(0);
     const said = p.output().match(/cannot record a proof/g) ?? [];
     expect(said).toHaveLength(1);
+    // The queue page lists the worker with its problem.
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('cannot verify');
+    expect(page).toContain(`Chromium not found at ${env.LOOPWRIGHT_CHROMIUM}`);
   });
 });
