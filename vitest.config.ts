@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LOOPWRIGHT_BROWSERS_PATH } from './src/browser/browsers-path.ts';
 import { TwoCoreSequencer } from './vitest.schedule.ts';
 
 export default defineConfig({
@@ -9,6 +10,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Test files load Playwright in-process, as the CLI does after pinning this (browsers-path.ts).
+    env: { PLAYWRIGHT_BROWSERS_PATH: process.env.PLAYWRIGHT_BROWSERS_PATH || LOOPWRIGHT_BROWSERS_PATH },
     maxWorkers: 2,
     // One end-to-end file at a time, unit files beside it (vitest.schedule.ts).
     sequence: { sequencer: TwoCoreSequencer },

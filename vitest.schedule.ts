@@ -22,11 +22,14 @@ export const HEAVY: Record<string, number> = {
   'test/security/': 120,
   'test/tickets/fencing-e2e.test.ts': 40,
   'test/slack/e2e.test.ts': 90,
+  'test/slack/targets-e2e.test.ts': 500,
+  'test/cli/container.test.ts': 120,
   'test/evidence/datadesk.test.ts': 52,
   'test/loop/datadesk.test.ts': 52,
   'test/tickets/proof-test.test.ts': 200,
   'test/tickets/proof-test-refused.test.ts': 60,
   'test/python/flask-e2e.test.ts': 120,
+  'test/cli/worker-health.test.ts': 170,
 };
 
 /** Other files that take a while; anything unlisted is taken as one second. */

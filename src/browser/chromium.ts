@@ -14,10 +14,10 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright';
 import { CodedError, ErrorCode } from '../core/errors.ts';
+import { browsersPathOf } from './browsers-path.ts';
 import { standardChromiumArgs } from '../sandbox/chromium-args.ts';
 import type { BrowserLauncher } from '../sandbox/types.ts';
 
@@ -61,21 +61,25 @@ export function resolveChromium(config: { chromiumPath?: string } = {}): Resolve
   });
 }
 
-/** PLAYWRIGHT_BROWSERS_PATH or Playwright's default cache directory on Linux. */
+/**
+ * Where Playwright looks for ffmpeg: PLAYWRIGHT_BROWSERS_PATH as the operator set it, else
+ * Loopwright's own path inside the install (never HOME's cache; see browsers-path.ts).
+ */
 export function playwrightBrowsersPath(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.PLAYWRIGHT_BROWSERS_PATH;
-  if (configured && configured !== '0') return configured;
-  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ms-playwright');
+  if (env.PLAYWRIGHT_BROWSERS_PATH === '0') return path.join(playwrightCoreDir(), '.local-browsers');
+  return browsersPathOf(env);
+}
+
+/** The playwright-core that `playwright` itself loads. */
+function playwrightCoreDir(): string {
+  const fromPlaywright = createRequire(createRequire(import.meta.url).resolve('playwright/package.json'));
+  return path.dirname(fromPlaywright.resolve('playwright-core/package.json'));
 }
 
 /** The ffmpeg revision Playwright expects, from playwright-core/browsers.json. */
 export function ffmpegRevision(): string {
-  // The playwright-core that `playwright` itself loads; browsers.json is not an exported subpath.
-  const fromPlaywright = createRequire(createRequire(import.meta.url).resolve('playwright/package.json'));
-  const file = path.join(
-    path.dirname(fromPlaywright.resolve('playwright-core/package.json')),
-    'browsers.json',
-  );
+  // browsers.json is not an exported subpath of playwright-core.
+  const file = path.join(playwrightCoreDir(), 'browsers.json');
   const json = JSON.parse(readFileSync(file, 'utf8')) as { browsers: { name: string; revision: string }[] };
   const entry = json.browsers.find((b) => b.name === 'ffmpeg');
   if (!entry) throw new CodedError(ErrorCode.BrowserFailed, 'playwright-core/browsers.json lists no ffmpeg');

@@ -1,6 +1,7 @@
 /** The commands behind `loopwright <command>`; each returns the process exit code. */
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { configForTarget, findTarget, resolveTargets } from '../config/targets.ts';
 import { asCodedError, CodedError, ErrorCode } from '../core/errors.ts';
 import { logger } from '../core/log.ts';
 import { runDemo, runOne } from './run.ts';
@@ -23,7 +24,10 @@ const log = logger('cli');
 export async function runCommand(command: string, args: string[], flags: Flags): Promise<number> {
   let config: Config;
   try {
-    config = loadConfig(flags.target ? { flags: { target: flags.target } } : {});
+    config = loadConfig();
+    // `--target` picks one of the configured targets for this command (submit, run, status): the
+    // command then sees that target as the deployment's own.
+    if (flags.target) config = configForTarget(config, findTarget(resolveTargets(config), flags.target));
   } catch (error) {
     return fail(error);
   }

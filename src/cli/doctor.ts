@@ -18,6 +18,8 @@ import { integrations } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { checkIsolation } from '../sandbox/index.ts';
 import { checkTargetPython } from './doctor-python.ts';
+import { checkProof } from './doctor-proof.ts';
+import { checkTargets } from './doctor-targets.ts';
 
 const run = promisify(execFile);
 
@@ -313,7 +315,21 @@ export async function runChecks(config: Config): Promise<CheckResult[]> {
     checkIntegrations(config),
     checkTargetPython(config),
   ]);
-  return [checkNode(), chromium, checkFfmpeg(), git, bwrap, db, ...(python ? [python] : []), ...rest];
+  // After the parts: the whole of what a worker checks at start (doctor-proof.ts).
+  const proof = await checkProof(config);
+  const targets = await checkTargets(config);
+  return [
+    checkNode(),
+    chromium,
+    checkFfmpeg(),
+    git,
+    bwrap,
+    db,
+    ...(python ? [python] : []),
+    proof,
+    ...targets,
+    ...rest,
+  ];
 }
 
 /** What `--fix` can do: apt packages as root on Debian/Ubuntu, and the ffmpeg link. */

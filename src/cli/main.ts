@@ -3,6 +3,10 @@
  * Commands that print results keep the log quiet, so `--json` output stays the last line of stdout.
  */
 import { parseArgs } from 'node:util';
+import { pinBrowsersPath } from '../browser/browsers-path.ts';
+
+// Before anything loads Playwright, which reads its browsers path once (see browsers-path.ts).
+pinBrowsersPath();
 
 const USAGE = `Usage: loopwright <command> [options]
 
@@ -14,7 +18,8 @@ const USAGE = `Usage: loopwright <command> [options]
                              run one ticket end to end in this process, no server
   demo [--json] [--serve]    the whole loop on the bundled Datadesk app, embedded defaults
   doctor [--fix]             check Chromium, ffmpeg, git, bwrap, database, model, Slack, GitHub
-  status [--json]            tickets, newest first
+  status [--target NAME] [--json]
+                             tickets, newest first (of one target)
   owners <path>... [--json]  who owns each path and which review rules apply (base branch)
 
 Environment: LOOPWRIGHT_HOME, DATABASE_URL, OPENAI_API_KEY, OPENAI_BASE_URL, GITHUB_TOKEN, … (README)`;

@@ -15,7 +15,7 @@ export const DEMO_REQUEST = 'On the revenue dashboard, clicking a legend entry s
 
 /** Runs a ticket here, retrying in-process what the queue would retry; Ctrl-C cancels it. */
 async function runHere(rt: Runtime, text: string, flags: Flags): Promise<Ticket> {
-  const pipeline = rt.pipeline();
+  const pipeline = rt.pipeline(rt.config.target);
   const store = rt.tickets.store;
   const { ticket } = await store.submit(
     { target: rt.config.target, request: { text, source: 'cli', requester: os.userInfo().username } },

@@ -1,24 +1,18 @@
 /**
- * The composition root: from config to a running set of parts — store and queue, forge (GitHub
- * when configured, else the local forge), sandboxes, and the model (a real one, or the scripted
- * replay) — wired into the pipeline. Every command that runs tickets opens one of these.
+ * The composition root: from config to a running set of parts — store and queue, and for every
+ * target its forge (GitHub when configured, else the local forge), sandboxes and model (a real
+ * one, or the scripted replay) wired into a pipeline (target-runtime.ts). Every command that runs
+ * tickets opens one of these.
  */
 import { fileURLToPath } from 'node:url';
 import { integrations } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import {
-  createS3EvidenceStore,
-  s3EvidenceConfigOf,
-  withEvidenceStore,
-  type S3EvidenceStore,
-} from '../forge/evidence-s3.ts';
-import { createGitHubForge, githubEnabled } from '../forge/github.ts';
-import { LocalForge } from '../forge/local.ts';
+import { configForTarget, findTarget, resolveTargets } from '../config/targets.ts';
+import type { LocalForge } from '../forge/local.ts';
 import type { Forge } from '../forge/types.ts';
 import { createChatModels } from '../loop/llm/openai.ts';
-import { createSandboxProvider, type SandboxProvider } from '../sandbox/index.ts';
 import {
   createLoopRunner,
   createReplayLoopRunner,
@@ -28,21 +22,27 @@ import {
 import { openTickets, type Tickets } from '../tickets/index.ts';
 import type { LoopRunner, PipelineDeps } from '../tickets/pipeline.ts';
 import type { QueueOptions } from '../tickets/queue.ts';
+import { openTargetRuntime, type TargetRuntime } from './target-runtime.ts';
 
 /** The bundled app the demo (and a local forge without LOOPWRIGHT_REPO) starts from. */
 export const DATADESK_DIR = fileURLToPath(new URL('../../sandbox/datadesk', import.meta.url));
 
 export interface Runtime {
   config: Config;
+  /** Every target's parts, the default target first. */
+  targets: TargetRuntime[];
   tickets: Tickets;
+  /** The default target's forge. */
   forge: Forge;
-  /** Set when the forge is the local one (PR pages, merge). */
+  /** Set when the default target's forge is the local one (PR pages, merge). */
   localForge?: LocalForge;
   publicUrl: string;
   /** The model is the scripted replay. */
   scripted: boolean;
-  /** Absent until `pipeline()` is first called (web-only processes never build sandboxes). */
-  pipeline(): Omit<PipelineDeps, 'store'>;
+  /** A target's parts; `config_invalid` naming the known targets for another name. */
+  forTarget(name: string): TargetRuntime;
+  /** A target's pipeline (default: the default target's), built on first use. */
+  pipeline(target?: string): Omit<PipelineDeps, 'store'>;
   close(): Promise<void>;
 }
 
@@ -84,93 +84,46 @@ function chooseModel(
   });
 }
 
-/**
- * Sandboxes whose clone and fetch see a current credential: `gitEnv` is synchronous and hands out
- * the last token minted, so one is minted (or renewed) before a sandbox is built.
- */
-function withFreshGitEnv(
-  inner: SandboxProvider,
-  refresh: (() => Promise<unknown>) | undefined,
-): SandboxProvider {
-  if (!refresh) return inner;
-  return {
-    acquire: async (req) => (await refresh(), inner.acquire(req)),
-    warm: async () => (await refresh(), inner.warm()),
-    sweep: () => inner.sweep(),
-    close: () => inner.close(),
-  };
-}
-
 export async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
   const tickets = await openTickets(config, opts.queue);
+  const opened: TargetRuntime[] = [];
   try {
     const publicUrl = publicUrlOf(config);
-    let forge: Forge;
-    let localForge: LocalForge | undefined;
-    // App auth has no token until one is minted, and installation tokens expire within the hour.
-    let freshGitEnv: (() => Promise<unknown>) | undefined;
-    if (githubEnabled(config)) {
-      const github = createGitHubForge({ config, log: opts.log });
-      freshGitEnv = () => github.prepareGitEnv();
-      forge = github;
-    } else {
-      localForge = new LocalForge({
-        db: tickets.db,
-        home: config.home,
-        name: config.target,
-        baseBranch: config.baseBranch,
-        publicUrl,
-        author: { name: config.gitAuthorName, email: config.gitAuthorEmail },
-        source: config.repo ?? DATADESK_DIR,
-      });
-      await localForge.ensureRepo();
-      forge = localForge;
-    }
-    // An evidence bucket, when configured, replaces the forge's own evidence hosting.
-    const s3 = s3EvidenceConfigOf(config, opts.log);
-    const evidenceStore: S3EvidenceStore | undefined = s3 && createS3EvidenceStore(s3);
-    if (evidenceStore) forge = withEvidenceStore(forge, evidenceStore);
-    const model = chooseModel(config, opts.scriptedFallback ?? false);
-    let sandboxes: SandboxProvider | undefined;
-    let deps: Omit<PipelineDeps, 'store'> | undefined;
+    const targetOpts = {
+      tickets,
+      publicUrl,
+      log: opts.log,
+      defaultSource: DATADESK_DIR,
+      model: (c: Config) => chooseModel(c, opts.scriptedFallback ?? false),
+    };
+    for (const target of resolveTargets(config))
+      opened.push(await openTargetRuntime(configForTarget(config, target), target, targetOpts));
+    const first = opened[0]!;
+    const byName = new Map(opened.map((t) => [t.target.name, t]));
+    const forTarget = (name: string): TargetRuntime => {
+      const found = byName.get(name);
+      if (found) return found;
+      findTarget(resolveTargets(config), name, "the ticket's target");
+      return first;
+    };
+    const model = chooseModel(first.config, opts.scriptedFallback ?? false);
     return {
       config,
+      targets: opened,
       tickets,
-      forge,
-      localForge,
+      forge: first.forge,
+      localForge: first.localForge,
       publicUrl,
       scripted: !(model instanceof CodedError) && model.scripted,
-      pipeline() {
-        if (model instanceof CodedError) throw model;
-        sandboxes ??= withFreshGitEnv(
-          createSandboxProvider({
-            config,
-            repoUrl: forge.cloneUrl(),
-            gitEnv: () => forge.gitEnv(),
-            log: opts.log,
-            onWarning: (msg) => opts.log.warn(msg),
-          }),
-          freshGitEnv,
-        );
-        deps ??= {
-          config,
-          forge,
-          sandboxes,
-          runLoop: model.runLoop,
-          evidenceUrl: (id, rel) => `${publicUrl}/evidence/${id}/${rel}`,
-          ticketUrl: (id) => `${publicUrl}/tickets/${id}`,
-          scripted: model.scripted,
-          log: opts.log,
-        };
-        return deps;
-      },
+      forTarget,
+      pipeline: (name?: string) => forTarget(name ?? first.target.name).pipeline(),
       async close() {
-        await sandboxes?.close().catch(() => {});
-        evidenceStore?.close();
+        for (const t of opened) await t.close();
         await tickets.close();
       },
     };
   } catch (error) {
+    for (const t of opened) await t.close().catch(() => {});
     await tickets.close().catch(() => {});
     throw error;
   }

@@ -3,9 +3,11 @@ import type { Config } from '../config/schema.ts';
 import { CodedError, ErrorCode, isCodedError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { GitHubForge } from '../forge/github.ts';
-import { startWorker, type Worker } from '../tickets/worker.ts';
+import { aliveWorkers } from '../tickets/health.ts';
+import { startWorker, type Worker, type WorkerOptions } from '../tickets/worker.ts';
 import type { WebServer } from '../web/server.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
+import { localForgesView } from './target-runtime.ts';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 export const untilSignal = (): Promise<string> =>
@@ -39,19 +41,13 @@ export async function startWebFor(rt: Runtime, log: Logger, port?: number): Prom
     if (rt.config.githubWebhookSecret) mounts.push(gh.mountGitHubWebhook(deps));
     else githubStop = gh.startGitHubPoller(deps).stop;
   }
-  const forge = rt.localForge;
   const server = await startWebServer({
     config: port === undefined ? rt.config : { ...rt.config, port },
     store: rt.tickets.store,
-    forge: forge
-      ? {
-          listPullRequests: () => forge.listPullRequests(),
-          getPullRequest: (n) => forge.getPullRequest(n),
-          merge: (n) => forge.merge(n),
-        }
-      : undefined,
+    forge: localForgesView(rt.targets),
     mounts,
     scripted: rt.scripted,
+    workers: () => aliveWorkers(rt.tickets.db),
     log,
   }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE') throw error;
@@ -82,7 +78,22 @@ async function startWorkers(rt: Runtime, log: Logger): Promise<Worker | undefine
     }
     throw error;
   }
-  return startWorker({ store: rt.tickets.store, queue: rt.tickets.queue, pipeline, log });
+  return startWorker({
+    store: rt.tickets.store,
+    queue: rt.tickets.queue,
+    pipeline,
+    pipelineFor: (target) => rt.pipeline(target),
+    log,
+    selfCheck: selfCheckOf(rt),
+  });
+}
+
+/** The worker's start-up check: can it record a proof here (browser/selfcheck.ts)? */
+function selfCheckOf(rt: Runtime): WorkerOptions['selfCheck'] {
+  return async () => {
+    const { checkProofRecording } = await import('../browser/selfcheck.ts');
+    return checkProofRecording({ config: rt.config });
+  };
 }
 
 export async function runStart(config: Config, opts: { worker: boolean; log: Logger }): Promise<number> {
@@ -119,7 +130,9 @@ export async function runWorkerOnly(config: Config, opts: { log: Logger }): Prom
       store: rt.tickets.store,
       queue: rt.tickets.queue,
       pipeline: rt.pipeline(),
+      pipelineFor: (target) => rt.pipeline(target),
       log: opts.log,
+      selfCheck: selfCheckOf(rt),
     });
     console.log(
       `Loopwright worker running (${config.workerConcurrency} at a time)${rt.scripted ? ' — model: SCRIPTED replay' : ''}`,

@@ -24,7 +24,9 @@ async function localServer(config: Config): Promise<string | undefined> {
   const url = publicUrlOf(config);
   try {
     const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(15_000) });
-    return res.ok ? url : undefined;
+    // A 503 is a server that answers but reports a problem (a worker that cannot verify): it still
+    // takes tickets, which wait in the queue for a worker that can.
+    return res.ok || res.status === 503 ? url : undefined;
   } catch {
     return undefined;
   }
@@ -134,12 +136,13 @@ export async function runStatus(config: Config, flags: Flags): Promise<number> {
   const server = await localServer(config);
   let tickets: Ticket[];
   if (server) {
-    tickets = (await apiJson<{ tickets: Ticket[] }>(config, `${server}/api/tickets?limit=50`)).tickets;
+    const only = flags.target ? `&target=${encodeURIComponent(flags.target)}` : '';
+    tickets = (await apiJson<{ tickets: Ticket[] }>(config, `${server}/api/tickets?limit=50${only}`)).tickets;
   } else {
     const db = await openDb(config);
     try {
       await migrate(db);
-      tickets = await createTicketStore(db).list({ limit: 50 });
+      tickets = await createTicketStore(db).list({ limit: 50, target: flags.target });
     } finally {
       await db.close();
     }
@@ -149,7 +152,7 @@ export async function runStatus(config: Config, flags: Flags): Promise<number> {
     const age = Math.round((Date.now() - Date.parse(t.createdAt)) / 60_000);
     const text = t.request.text.replace(/\s+/g, ' ');
     console.log(
-      `${t.id}  ${t.status.padEnd(9)}  ${t.stage.padEnd(10)}  ${String(age).padStart(4)}m ago  ${text.length > 60 ? `${text.slice(0, 59)}…` : text}${t.pr ? `  ${t.pr.url}` : ''}`,
+      `${t.id}  ${t.status.padEnd(9)}  ${t.stage.padEnd(10)}  ${String(age).padStart(4)}m ago  ${t.target.padEnd(10)}  ${text.length > 60 ? `${text.slice(0, 59)}…` : text}${t.pr ? `  ${t.pr.url}` : ''}`,
     );
   }
   if (flags.json) console.log(JSON.stringify(tickets));

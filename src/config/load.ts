@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import { registerSecret } from '../core/redact.ts';
+import { resolveTargets } from './targets.ts';
 import { ENV_KEYS, SECRET_KEYS, configSchema, type Config } from './schema.ts';
 
 export interface LoadOptions {
@@ -59,6 +60,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   const config = parsed.data;
   config.home = path.resolve(cwd, config.home);
+  // Targets are checked here, at start-up; the default target's name becomes `config.target`.
+  config.target = resolveTargets(config)[0]!.name;
   for (const key of SECRET_KEYS) registerSecret(config[key] as string | undefined);
   return config;
 }

@@ -61,6 +61,8 @@ const settingsSchema = z.object({
   baseBranch: z.string().default('main'),
   /** The name tickets show as their target; default: the repository's name (`targetNameOf`). */
   target: z.string().min(1).optional(),
+  /** Several apps: name → { repo, baseBranch, githubRepo, slackChannels, … } (config/targets.ts). */
+  targets: z.record(z.string(), z.unknown()).optional(),
 
   githubToken: z.string().optional(),
   githubApiUrl: z.string().url().default('https://api.github.com'),

@@ -114,6 +114,8 @@ export interface Ticket {
   status: TicketStatus;
   stage: Stage;
   target: string;
+  /** The commit of the target's base branch the newest attempt started from. */
+  baseCommit?: string;
   request: TicketRequest;
   pr?: PullRequestRef;
   evidence?: EvidenceRef;

@@ -191,6 +191,7 @@ export function buildPrBody(input: PrBodyInput): string {
   if (req.slack?.permalink) who.push(`[Slack thread](${req.slack.permalink})`);
   if (input.ticketUrl) who.push(`[ticket ${ticket.id}](${input.ticketUrl})`);
   else who.push(`ticket \`${ticket.id}\``);
+  who.push(`target \`${ticket.target}\``);
   out.push('', `— ${who.join(' · ')}`);
   if (req.followUpOf) out.push('', `Follow-up of ticket \`${req.followUpOf}\`: this updates its change.`);
   for (const c of req.clarifications ?? []) out.push('', `Clarification:`, quote(c));

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.ts';
 import { clientOptions, type RetryOptions } from './api.ts';
 import type { Intake, MessageEvent, ReactionEvent } from './intake.ts';
+import { TARGET_ACTION } from './routing.ts';
 
 export type SlackMode = 'http' | 'socket';
 
@@ -86,6 +87,11 @@ export function createBolt(o: BoltOptions): BoltHandle {
   });
   app.event('message', async ({ event }) => {
     o.background('message', () => o.intake.message(event as unknown as MessageEvent));
+  });
+  // A click on a target button (routing.ts): ack at once, queue the ticket after.
+  app.action(new RegExp(`^${TARGET_ACTION}`), async ({ ack, body }) => {
+    await ack();
+    o.background('target_chosen', () => o.intake.targetChosen(body as Parameters<Intake['targetChosen']>[0]));
   });
   app.error(async (error) => {
     o.log.warn({ err: error }, 'slack event handling failed');

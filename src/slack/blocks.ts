@@ -96,7 +96,12 @@ export function statusMessage(view: StatusView): StatusMessage {
     { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `<${view.ticketUrl}|Ticket ${ticket.id}> · ${elapsed(view)}` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `<${view.ticketUrl}|Ticket ${ticket.id}> · ${escape(ticket.target)} · ${elapsed(view)}`,
+        },
+      ],
     },
   ];
   if (ticket.request.text.includes(TRUNCATION_MARKER)) {

@@ -6,12 +6,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.ts';
+import { resolveTargets } from '../config/targets.ts';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import { logger as rootLogger, type Logger } from '../core/log.ts';
 import type { TicketStore } from '../tickets/types.ts';
 import { SlackApi, type RetryOptions } from './api.ts';
 import { createBolt, mountOn, type SlackMode } from './app.ts';
 import { Intake } from './intake.ts';
+import { slackTargets } from './routing.ts';
 import { Threads } from './thread.ts';
 
 export interface StartSlackOptions {
@@ -58,6 +60,9 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackHandle> 
   const base = (opts.publicUrl ?? config.publicUrl ?? `http://127.0.0.1:${config.port}`).replace(/\/+$/, '');
   const threads = new Threads({ api, store, log, baseUrl: base, publicMedia: isPublic(base) });
   const identity: { userId?: string; botId?: string } = {};
+  // With several targets, channels route (routing.ts) rather than allow: an unmapped channel asks.
+  const targets = slackTargets(resolveTargets(config));
+  const several = targets.names.length > 1;
   const intake = new Intake({
     api,
     store,
@@ -65,10 +70,11 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackHandle> 
     log,
     identity,
     triggerEmoji: config.triggerEmoji,
-    channels: config.slackChannels,
+    channels: several ? [] : config.slackChannels,
     users: config.slackUsers,
     allowBots: config.slackAllowBots,
     target: config.target,
+    targets,
   });
 
   const work = new Set<Promise<void>>();
@@ -104,7 +110,11 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackHandle> 
   await threads.start();
   await bolt.start();
   log.info(
-    { mode, channels: config.slackChannels.length || 'all', trigger: config.triggerEmoji },
+    {
+      mode,
+      channels: several ? Object.fromEntries(targets.byChannel) : config.slackChannels.length || 'all',
+      trigger: config.triggerEmoji,
+    },
     'slack ready',
   );
 

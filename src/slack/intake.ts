@@ -9,6 +9,15 @@ import type { Ticket, TicketRequest } from '../core/ticket.ts';
 import type { TicketStore } from '../tickets/types.ts';
 import type { SlackApi } from './api.ts';
 import { requestText, sameEmoji, stripMention, type SlackMessage } from './text.ts';
+import {
+  namedTarget,
+  offerTargets,
+  parseChoice,
+  routeRequest,
+  settleOffer,
+  type SlackTargets,
+  type TargetChoice,
+} from './routing.ts';
 import type { Threads } from './thread.ts';
 
 export interface IntakeOptions {
@@ -22,7 +31,10 @@ export interface IntakeOptions {
   /** Allowed user IDs; empty allows everyone in an allowed channel. */
   users: string[];
   allowBots: boolean;
+  /** The default target (a one-app deployment's only one). */
   target?: string;
+  /** The targets and the channels mapped to them, for a deployment with several (routing.ts). */
+  targets?: SlackTargets;
   /** The bot's own user and bot IDs (from auth.test), filled in once known. */
   identity: { userId?: string; botId?: string };
 }
@@ -54,7 +66,51 @@ export class Intake {
     const { channel, ts } = e.item;
     if (!sameEmoji(e.reaction, this.o.triggerEmoji) || e.item.type !== 'message' || !channel || !ts) return;
     if (!(await this.admit(channel, e.user))) return;
-    await this.queueMessage(channel, ts, e.user);
+    await this.queueRouted(channel, ts, e.user);
+  }
+
+  /** Queues a message for its channel's target, or asks which target when that is not clear. */
+  private async queueRouted(channel: string, ts: string, trigger: string): Promise<void> {
+    const target = routeRequest(this.targets, channel);
+    const existing = !target && (await this.o.store.findBySourceKey(sourceKey(channel, ts)));
+    if (target || existing) return this.queueMessage(channel, ts, trigger, target || undefined);
+    await offerTargets(this.o.api, this.targets, { channel, ts, kind: 'reaction', user: trigger });
+  }
+
+  /** A target button was clicked: queue the request it carries for that target. */
+  async targetChosen(body: {
+    user?: { id?: string };
+    channel?: { id?: string };
+    message?: { ts?: string };
+    actions?: { value?: string }[];
+  }): Promise<void> {
+    const choice = parseChoice(body.actions?.[0]?.value, this.targets.names);
+    const by = body.user?.id;
+    if (!choice || !by || !(await this.admit(choice.channel, by))) return;
+    if (choice.kind === 'reaction')
+      await this.queueMessage(choice.channel, choice.ts, choice.user, choice.target);
+    else await this.queueChosenMention(choice);
+    if (body.channel?.id && body.message?.ts)
+      await settleOffer(
+        this.o.api,
+        { channel: body.channel.id, ts: body.message.ts },
+        { target: choice.target, by },
+      );
+  }
+
+  /** A mention whose target was chosen by button: its text is read again from Slack. */
+  private async queueChosenMention(c: TargetChoice): Promise<void> {
+    const fetched = await this.fetchMessage(c.channel, c.ts);
+    if (!fetched.ok) return;
+    const words = stripMention(fetched.value.text ?? '', this.o.identity.userId);
+    const req = requestText(namedTarget(words, this.targets.names)?.text ?? words, fetched.value.files);
+    if (req.unusable) return;
+    const at = { channel: c.channel, ts: c.ts, thread_ts: c.threadTs, user: fetched.value.user ?? c.user };
+    await this.queueTyped(at, req.text, undefined, c.target);
+  }
+
+  private get targets(): SlackTargets {
+    return this.o.targets ?? { names: [this.o.target ?? 'datadesk'], byChannel: new Map() };
   }
 
   async reactionRemoved(e: ReactionEvent): Promise<void> {
@@ -87,7 +143,7 @@ export class Intake {
       if (!words && !e.files?.length) {
         // A bare mention in a thread asks for the thread's parent message.
         if (!(await this.admit(e.channel, e.user))) return;
-        return this.queueMessage(e.channel, e.thread_ts, e.user);
+        return this.queueRouted(e.channel, e.thread_ts, e.user);
       }
     }
     if (!(await this.admit(e.channel, e.user))) return;
@@ -103,7 +159,20 @@ export class Intake {
       );
       return;
     }
-    await this.queueTyped(e, req.text);
+    // `@loopwright notebooks: …` names the target; else the channel's, else the person chooses.
+    const named = namedTarget(req.text, this.targets.names);
+    const target = routeRequest(this.targets, e.channel, named?.target);
+    if (!target) {
+      const ask = {
+        channel: e.channel,
+        ts: e.ts,
+        threadTs: e.thread_ts,
+        kind: 'mention' as const,
+        user: e.user,
+      };
+      return offerTargets(this.o.api, this.targets, ask);
+    }
+    await this.queueTyped(e, named?.text || req.text, undefined, target);
   }
 
   /** A plain message event: only replies in a ticket's thread matter. */
@@ -135,7 +204,7 @@ export class Intake {
       return;
     }
     if (ticket.status === 'pr_opened') {
-      await this.queueTyped(e, req.text, ticket.id);
+      await this.queueTyped(e, req.text, ticket.id, ticket.target);
       return;
     }
     await this.ephemeral(
@@ -147,7 +216,7 @@ export class Intake {
   }
 
   /** Fetches a message and queues it; the reactor (or mentioner) is the trigger, its author the requester. */
-  private async queueMessage(channel: string, ts: string, trigger: string): Promise<void> {
+  private async queueMessage(channel: string, ts: string, trigger: string, target?: string): Promise<void> {
     await this.once(sourceKey(channel, ts), async (key) => {
       const existing = await this.o.store.findBySourceKey(key);
       if (existing) {
@@ -185,7 +254,7 @@ export class Intake {
         return;
       }
       const permalink = await this.permalink(channel, ts);
-      await this.submit({
+      await this.submit(target, {
         text: req.text,
         source: 'slack',
         requester: message.user ?? trigger,
@@ -209,11 +278,12 @@ export class Intake {
     e: { channel: string; ts: string; thread_ts?: string; user?: string },
     text: string,
     followUpOf?: string,
+    target?: string,
   ): Promise<void> {
     await this.once(sourceKey(e.channel, e.ts), async (key) => {
       if (await this.o.store.findBySourceKey(key)) return;
       const permalink = await this.permalink(e.channel, e.ts);
-      await this.submit({
+      await this.submit(target, {
         text,
         source: 'slack',
         requester: e.user as string,
@@ -224,8 +294,8 @@ export class Intake {
     });
   }
 
-  private async submit(request: TicketRequest): Promise<Ticket> {
-    const { ticket, created } = await this.o.store.submit({ request, target: this.o.target });
+  private async submit(target: string | undefined, request: TicketRequest): Promise<Ticket> {
+    const { ticket, created } = await this.o.store.submit({ request, target: target ?? this.o.target });
     if (created) {
       this.o.threads.track(ticket);
       this.o.log.info({ ticket: ticket.id, sourceKey: request.sourceKey }, 'ticket queued from slack');

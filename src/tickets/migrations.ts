@@ -74,6 +74,27 @@ export const MIGRATIONS: { id: number; name: string; sql: string }[] = [
     name: 'one verdict per reviewer per round',
     sql: `ALTER TABLE tickets ADD COLUMN reviews jsonb;`,
   },
+  {
+    id: 4,
+    name: 'worker health',
+    sql: `
+      CREATE TABLE workers (
+        id text PRIMARY KEY,
+        host text NOT NULL,
+        pid integer NOT NULL,
+        ready boolean NOT NULL,
+        problem jsonb,
+        running jsonb NOT NULL DEFAULT '[]',
+        started_at timestamptz NOT NULL DEFAULT now(),
+        last_seen timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+  {
+    id: 5,
+    name: 'the base commit a ticket ran on',
+    sql: `ALTER TABLE tickets ADD COLUMN base_commit text;`,
+  },
 ];
 
 /** Applies pending migrations under an advisory lock, so concurrent processes migrate once. */

@@ -161,6 +161,7 @@ async function runAttempt(run: TicketRun): Promise<RunResult> {
   if (attempt.number > 1) await deps.sandboxes.sweep().catch(() => undefined);
   const sandbox = await deps.sandboxes.acquire({ ticketId: attempt.id, branch, continueBranch, signal });
   run.sandbox = sandbox;
+  await attempt.update({ baseCommit: sandbox.baseCommit });
   if (!sandbox.isolated)
     await attempt.append({ type: 'log', level: 'warn', text: 'this ticket runs without sandbox isolation' });
   signal.throwIfAborted();

@@ -26,6 +26,7 @@ export interface TicketRow {
   usage: Ticket['usage'];
   timings: Ticket['timings'];
   error: Ticket['error'] | null;
+  base_commit?: string | null;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -54,6 +55,7 @@ export function rowToTicket(r: TicketRow): Ticket {
   if (r.published) t.published = r.published;
   if (r.error) t.error = r.error;
   if (r.scripted !== null) t.scripted = r.scripted;
+  if (r.base_commit) t.baseCommit = r.base_commit;
   return t;
 }
 
@@ -76,6 +78,7 @@ const PATCH_COLUMNS: Record<string, { column: string; json: boolean }> = {
   usage: { column: 'usage', json: true },
   timings: { column: 'timings', json: true },
   error: { column: 'error', json: true },
+  baseCommit: { column: 'base_commit', json: false },
 };
 
 /** `SET` assignments for a patch, its values appended to `params` (which already hold the id). */

@@ -173,6 +173,10 @@ export function createTicketStore(db: Db, opts: StoreOptions = {}): SqlTicketSto
         params.push(o.status);
         where.push(`status = ANY($${params.length}::text[])`);
       }
+      if (o.target) {
+        params.push(o.target);
+        where.push(`target = $${params.length}`);
+      }
       if (o.before) {
         params.push(o.before);
         where.push(`id < $${params.length}`);

@@ -28,6 +28,8 @@ export interface ListOptions {
   limit?: number;
   /** Only tickets in these statuses. */
   status?: Ticket['status'][];
+  /** Only tickets of this target. */
+  target?: string;
   before?: string;
 }
 

@@ -8,6 +8,7 @@ import { asCodedError, ErrorCode, isCodedError } from '../core/errors.ts';
 import { stamp } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
+import { beatWorker, DEFAULT_BEAT_MS, leaveWorker, newWorkerId, type WorkerProblem } from './health.ts';
 import { runTicket, RunInterrupted, type PipelineDeps, type RunResult } from './pipeline.ts';
 import type { QueueJob, TicketQueue } from './queue.ts';
 import type { SqlTicketStore } from './store.ts';
@@ -15,8 +16,10 @@ import type { SqlTicketStore } from './store.ts';
 export interface WorkerOptions {
   store: SqlTicketStore;
   queue: TicketQueue;
-  /** Everything the pipeline needs besides the store. */
+  /** Everything the pipeline needs besides the store (the default target's). */
   pipeline: Omit<PipelineDeps, 'store'>;
+  /** Another target's pipeline, for a deployment with several; throws for an unknown target. */
+  pipelineFor?: (target: string) => Omit<PipelineDeps, 'store'>;
   /** Tickets run at once (config.workerConcurrency). */
   concurrency?: number;
   /** Idle wait between looks at the queue (default 500 ms). */
@@ -25,10 +28,22 @@ export interface WorkerOptions {
   heartbeatMs?: number;
   log?: Logger;
   onSettled?: (result: RunResult) => void;
+  /**
+   * Whether this worker can do the work at all (cli: Chromium starts sandboxed, a video is
+   * written). Until it passes, the worker claims nothing; it is run again every `recheckMs`.
+   */
+  selfCheck?: () => Promise<{ ok: boolean; problem?: WorkerProblem }>;
+  /** Default 60 s. */
+  recheckMs?: number;
+  /** How often the worker's health row is refreshed (default 5 s). */
+  beatMs?: number;
 }
 
 export interface Worker {
+  readonly id: string;
   readonly active: number;
+  /** Passed its self-check (always, without one). */
+  readonly ready: boolean;
   /** Stops claiming; waits up to `graceMs` (default 30 s) for running tickets, then hands them back. */
   stop(opts?: { graceMs?: number }): Promise<void>;
 }
@@ -73,6 +88,11 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   if (report && report.processes + report.worktrees + report.namespaces > 0)
     log?.info(report, 'swept leftovers');
 
+  // Each ticket runs on its own target's forge, sandboxes and model.
+  const depsFor = async (ticketId: string): Promise<PipelineDeps> => {
+    const ticket = opts.pipelineFor && (await store.get(ticketId));
+    return ticket ? { ...opts.pipelineFor!(ticket.target), store } : deps;
+  };
   const handle = async (job: QueueJob, controller: AbortController) => {
     const beat = setInterval(() => {
       queue
@@ -83,7 +103,9 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         .catch(() => {});
     }, heartbeatMs);
     try {
-      const result = await runTicket(deps, job.ticketId, { signal: controller.signal });
+      const result = await runTicket(await depsFor(job.ticketId), job.ticketId, {
+        signal: controller.signal,
+      });
       if (result.abandoned) {
         log?.warn({ ticketId: job.ticketId }, 'lease lost; another worker has the ticket');
       } else if (result.retry) {
@@ -113,8 +135,14 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     }
   };
 
+  const health = watchHealth(opts, () => [...running.keys()]);
   const loop = async () => {
+    await health.checked;
     while (!stopping) {
+      if (!health.ready) {
+        await sleep(pollMs);
+        continue;
+      }
       if (running.size >= concurrency) {
         await Promise.race([...running.values()].map((r) => r.done).concat(stopped));
         continue;
@@ -152,11 +180,16 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   void reconcileOrphans(store).catch(() => {});
 
   return {
+    id: health.id,
     get active() {
       return running.size;
     },
+    get ready() {
+      return health.ready;
+    },
     async stop({ graceMs = 30_000 } = {}) {
       stopping = true;
+      await health.stop();
       onStop();
       unsubscribe();
       clearInterval(reconcile);
@@ -167,6 +200,65 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       await Promise.race([all, timer]);
       for (const r of running.values()) r.controller.abort(new RunInterrupted('shutdown'));
       await all;
+    },
+  };
+}
+
+/**
+ * The worker's self-check and its health row: checked once at start and again every `recheckMs`
+ * while failing; a problem is logged once (and again only when it changes), the row is refreshed
+ * every `beatMs` with what the worker runs.
+ */
+function watchHealth(opts: WorkerOptions, runningIds: () => string[]) {
+  const id = newWorkerId();
+  const db = opts.store.db;
+  const beatMs = opts.beatMs ?? DEFAULT_BEAT_MS;
+  let ready = !opts.selfCheck;
+  let problem: WorkerProblem | undefined;
+  let stopped = false;
+  const beat = async () => {
+    if (!stopped) await beatWorker(db, id, { ready, problem, running: runningIds() }).catch(() => {});
+  };
+  const check = async () => {
+    if (!opts.selfCheck || stopped) return;
+    const result = await opts.selfCheck().catch((error: Error) => ({
+      ok: false,
+      problem: { code: asCodedError(error).code, message: error.message } as WorkerProblem,
+    }));
+    const was = problem?.message;
+    ready = result.ok;
+    problem = result.ok ? undefined : result.problem;
+    if (problem && problem.message !== was)
+      opts.log?.error(
+        { problem },
+        `worker cannot record a proof, so it claims no tickets: ${problem.message}${problem.fix ? ` — fix: ${problem.fix}` : ''}`,
+      );
+    else if (result.ok && was) opts.log?.info('worker self-check passes now; claiming tickets');
+    await beat();
+  };
+  const checked = check();
+  let current = checked;
+  let busy = false;
+  const beater = setInterval(() => void beat(), beatMs);
+  const rechecker = setInterval(() => {
+    if (ready || busy) return;
+    busy = true;
+    current = check().finally(() => (busy = false));
+  }, opts.recheckMs ?? 60_000);
+  beater.unref();
+  rechecker.unref();
+  return {
+    id,
+    checked,
+    get ready() {
+      return ready;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(beater);
+      clearInterval(rechecker);
+      await current;
+      await leaveWorker(db, id).catch(() => {});
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * `/metrics` in the Prometheus text format: tickets by status and queue depth (read from the store
  * at scrape time), stage durations of finished tickets, and token and cost counters from `usage`
- * events. Each server has its own registry, so several can run in one process (tests).
+ * events, labelled by target. Each server has its own registry, so several can run in one process (tests).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TicketEvent } from '../core/events.ts';
@@ -48,26 +48,26 @@ export function createMetrics(store: TicketStore): WebMetrics {
   const stageSeconds = new Histogram({
     name: 'loopwright_stage_duration_seconds',
     help: 'Time spent per stage by finished tickets',
-    labelNames: ['stage'],
+    labelNames: ['stage', 'target'],
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
     registers: [registry],
   });
   const finished = new Counter({
     name: 'loopwright_tickets_finished_total',
     help: 'Tickets that reached a terminal status',
-    labelNames: ['status'],
+    labelNames: ['status', 'target'],
     registers: [registry],
   });
   const tokens = new Counter({
     name: 'loopwright_tokens_total',
     help: 'Model tokens used',
-    labelNames: ['agent', 'model', 'kind'],
+    labelNames: ['agent', 'model', 'kind', 'target'],
     registers: [registry],
   });
   const cost = new Counter({
     name: 'loopwright_cost_usd_total',
     help: 'Model cost in USD (models with a configured price)',
-    labelNames: ['agent', 'model'],
+    labelNames: ['agent', 'model', 'target'],
     registers: [registry],
   });
 
@@ -75,16 +75,16 @@ export function createMetrics(store: TicketStore): WebMetrics {
     registry,
     observe({ ticket, event }) {
       if (event?.type === 'usage') {
-        const labels = { agent: event.agent, model: event.model };
+        const labels = { agent: event.agent, model: event.model, target: ticket.target };
         tokens.inc({ ...labels, kind: 'prompt' }, event.usage.promptTokens);
         tokens.inc({ ...labels, kind: 'completion' }, event.usage.completionTokens);
         tokens.inc({ ...labels, kind: 'cached' }, event.usage.cachedTokens);
         if (event.usage.costUsd) cost.inc(labels, event.usage.costUsd);
       } else if (event?.type === 'finished') {
-        finished.inc({ status: event.status });
+        finished.inc({ status: event.status, target: ticket.target });
         for (const [stage, key] of STAGE_TIMINGS) {
           const ms = ticket.timings[key];
-          if (ms !== undefined) stageSeconds.observe({ stage }, ms / 1000);
+          if (ms !== undefined) stageSeconds.observe({ stage, target: ticket.target }, ms / 1000);
         }
       }
     },

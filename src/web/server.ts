@@ -2,6 +2,7 @@
  * The web server: queue page, ticket and PR pages, JSON API, SSE, evidence files, /metrics and
  * /healthz, plus the signed Slack and GitHub endpoints, all on one port (DESIGN.md §3).
  */
+import { resolveTargets } from '../config/targets.ts';
 import type { IncomingMessage } from 'node:http';
 import Fastify, {
   LogController,
@@ -150,13 +151,15 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   hub.register(app);
 
   const root = evidenceRoot(config.home);
-  registerApiRoutes(app, { store, metrics, defaultTarget: config.target });
+  const targets = resolveTargets(config).map((t) => t.name);
+  registerApiRoutes(app, { store, metrics, targets, workers: deps.workers });
   registerPageRoutes(app, {
     store,
     forge: deps.forge,
     evidenceRoot: root,
     scripted: deps.scripted,
-    targets: [config.target],
+    targets,
+    workers: deps.workers,
   });
   registerEvidenceRoutes(app, root);
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.ts';
 import type { Config } from '../config/schema.ts';
+import type { WorkerRow } from '../tickets/health.ts';
 import type { TicketStore } from '../tickets/types.ts';
 
 /** A pull request as the PR page shows it (the local forge's view of one of its PRs). */
@@ -58,5 +59,7 @@ export interface WebDeps {
   mounts?: WebMount[];
   /** The process runs the scripted replay model: every page says so. */
   scripted?: boolean;
+  /** The workers alive on this deployment's database, for /healthz and the queue page. */
+  workers?: () => Promise<WorkerRow[]>;
   log?: Logger;
 }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,8 +19,13 @@ describe('doctor', () => {
     expect(code).toBe(0);
     for (const name of ['model', 'slack', 'github', 'evidence'])
       expect(lines.find((l) => l.includes(` ${name} `))).toMatch(/ off /);
-    // One line per check: node, chromium, ffmpeg, git, bwrap, database, model, slack, github, evidence.
-    expect(lines.filter((l) => /^[✓!✗–] /.test(l))).toHaveLength(10);
+    // One line per check: node, chromium, ffmpeg, git, bwrap, database, proof, one per target (the
+    // bundled Datadesk here), model, slack, github, evidence.
+    expect(lines.filter((l) => /^[✓!✗–] /.test(l))).toHaveLength(12);
+    expect(lines.join('\n')).toMatch(
+      /target datadesk ok\s+the bundled Datadesk on main; \.loopwright\.yml valid/,
+    );
+    expect(lines.join('\n')).toMatch(/proof\s+ok\s+Chromium started inside bwrap and recorded a test video/);
   });
 
   it('fails with the fix when a required piece is missing', async () => {
@@ -33,6 +38,33 @@ describe('doctor', () => {
     const out = lines.join('\n');
     expect(out).toMatch(/✗ chromium\s+fail\s+Chromium not found at \/nonexistent\/chromium/);
     expect(out).toMatch(/fix: apt-get install -y chromium/);
+    // The end-to-end line a worker's start-up check shows too, with the fix.
+    expect(out).toMatch(/✗ proof\s+fail\s+a worker here cannot record a proof: Chromium not found/);
+    expect(out).toMatch(/fix: fix LOOPWRIGHT_CHROMIUM/);
+  });
+
+  it('checks every target: its repo answers and its .loopwright.yml names a start command', async () => {
+    const dir = home();
+    const app = path.join(dir, 'app');
+    mkdirSync(app);
+    writeFileSync(path.join(app, '.loopwright.yml'), 'install: npm ci\n');
+    const file = path.join(dir, 'loopwright.config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        targets: { app: { repo: app }, gone: { repo: path.join(dir, 'gone') } },
+      }),
+    );
+    const results = await runChecks(loadConfig({ env: { LOOPWRIGHT_HOME: dir, LOOPWRIGHT_CONFIG: file } }));
+    expect(results.find((r) => r.name === 'target app')).toMatchObject({
+      verdict: 'fail',
+      detail: expect.stringContaining('has no start command'),
+      fix: expect.stringContaining('add `start: <command>`'),
+    });
+    expect(results.find((r) => r.name === 'target gone')).toMatchObject({
+      verdict: 'fail',
+      detail: expect.stringContaining('targets.gone.repo: cannot reach'),
+    });
   });
 
   it('reports an unreachable database as a failure naming the URL without its password', async () => {

@@ -76,6 +76,7 @@ export class MemoryTicketStore implements TicketStore {
       (a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id),
     );
     if (opts.status) all = all.filter((t) => opts.status?.includes(t.status));
+    if (opts.target) all = all.filter((t) => t.target === opts.target);
     if (opts.before) {
       const before = this.tickets.get(opts.before);
       if (before) all = all.filter((t) => t.createdAt < before.createdAt);

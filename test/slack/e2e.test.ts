@@ -10,10 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { logger } from '../../src/core/log.ts';
 import type { Ticket } from '../../src/core/ticket.ts';
-import { openRuntime, type Runtime } from '../../src/cli/runtime.ts';
-import { startWebFor } from '../../src/cli/serve.ts';
-import { startWorker, type Worker } from '../../src/tickets/worker.ts';
+import type { Runtime } from '../../src/cli/runtime.ts';
 import type { WebServer } from '../../src/web/server.ts';
+import { startSlackWorld, type SlackWorld } from './helpers/world.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../fakes/slack/server.ts';
 import { tempHome } from '../tickets/helpers.ts';
 import { eventBody, reaction, SIGNING_SECRET, signedHeaders, waitFor } from './helpers/harness.ts';
@@ -28,7 +27,7 @@ describe('Slack end to end with the scripted model', () => {
   let fake: FakeSlack;
   let rt: Runtime;
   let server: WebServer;
-  let worker: Worker;
+  let world: SlackWorld;
   let events = 0;
 
   beforeAll(async () => {
@@ -46,21 +45,12 @@ describe('Slack end to end with the scripted model', () => {
         SLACK_API_URL: fake.url,
       },
     });
-    // As `runStart` does: runtime, web server (Slack mounted), then the worker.
-    rt = await openRuntime(config, { log });
-    server = await startWebFor(rt, log);
-    worker = await startWorker({
-      store: rt.tickets.store,
-      queue: rt.tickets.queue,
-      pipeline: rt.pipeline(),
-      log,
-    });
+    world = await startSlackWorld(config, log);
+    ({ rt, server } = world);
   }, 60_000);
 
   afterAll(async () => {
-    await worker?.stop({ graceMs: 5000 });
-    await server?.close();
-    await rt?.close();
+    await world?.close();
     await fake?.close();
     tmp.cleanup();
   }, 30_000);

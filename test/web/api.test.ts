@@ -124,8 +124,10 @@ describe('JSON API', () => {
     expect(text).toMatch(/loopwright_tickets\{status="queued"\} 1/);
     expect(text).toMatch(/loopwright_tickets\{status="pr_opened"\} 1/);
     expect(text).toMatch(/loopwright_queue_depth 1/);
-    expect(text).toMatch(/loopwright_tokens_total\{agent="coder",model="gpt-4.1",kind="prompt"\} 1200/);
-    expect(text).toMatch(/loopwright_stage_duration_seconds_count\{stage="coding"\} 1/);
-    expect(text).toMatch(/loopwright_stage_duration_seconds_sum\{stage="coding"\} 42/);
+    expect(text).toMatch(
+      /loopwright_tokens_total\{agent="coder",model="gpt-4.1",target="datadesk",kind="prompt"\} 1200/,
+    );
+    expect(text).toMatch(/loopwright_stage_duration_seconds_count\{stage="coding",target="datadesk"\} 1/);
+    expect(text).toMatch(/loopwright_stage_duration_seconds_sum\{stage="coding",target="datadesk"\} 42/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { html, type SafeHtml } from '../html.ts';
 import type { Ticket, TicketStatus } from '../../core/ticket.ts';
+import type { WorkerRow } from '../../tickets/health.ts';
 import { renderPage } from './layout.ts';
 import {
   formatCost,
@@ -16,6 +17,7 @@ import {
   truncate,
 } from './format.ts';
 import { QUEUE_SCRIPT, RECENT_LIMIT } from './queue-script.ts';
+import { renderWorkersCard } from './workers.ts';
 
 export { RECENT_LIMIT };
 
@@ -36,6 +38,10 @@ export interface QueueView {
   targets?: string[];
   /** Message shown above the form (e.g. after a rejected submission). */
   notice?: string;
+  /** The target the page shows (`/?target=NAME`); absent: all. */
+  filter?: string;
+  /** Alive workers; absent when the page cannot know them. */
+  workers?: WorkerRow[];
 }
 
 /** Running first (oldest first), then queued by position. */
@@ -116,6 +122,18 @@ function countsLine(counts: QueueView['counts']): SafeHtml {
   </p>`;
 }
 
+/** Links that show one target's tickets, for a deployment with several. */
+function targetFilter(targets: string[], filter: string | undefined): SafeHtml | string {
+  if (targets.length < 2) return '';
+  const link = (name: string | undefined, label: string) =>
+    name === filter
+      ? html`<strong>${label}</strong>`
+      : html`<a href="${name ? `/?target=${encodeURIComponent(name)}` : '/'}">${label}</a>`;
+  return html`<p class="targets" id="target-filter">
+    Target: ${link(undefined, 'all')} ${targets.map((t) => html` · ${link(t, t)}`)}
+  </p>`;
+}
+
 export function renderQueuePage(v: QueueView): string {
   const inflight = sortInflight(v.inflight, v.positions);
   const recent = v.recent.slice(0, RECENT_LIMIT);
@@ -142,7 +160,7 @@ export function renderQueuePage(v: QueueView): string {
         </div>
       </form>
     </section>
-    ${countsLine(v.counts)}
+    ${targetFilter(targets, v.filter)} ${countsLine(v.counts)}
     <section class="card">
       <h2>In flight <span class="live" id="live" title="live updates">●</span></h2>
       <table class="tickets" id="inflight">
@@ -162,6 +180,7 @@ export function renderQueuePage(v: QueueView): string {
       </table>
       <p class="empty" id="inflight-empty" ${inflight.length ? ' hidden' : ''}>Nothing in flight.</p>
     </section>
+    ${v.workers ? renderWorkersCard(v.workers, v.now) : ''}
     <section class="card">
       <h2>Recent</h2>
       <table class="tickets" id="recent">

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CodedError, ErrorCode } from '../../core/errors.ts';
 import { redact } from '../../core/redact.ts';
 import type { Ticket, TicketStatus } from '../../core/ticket.ts';
+import type { WorkerRow } from '../../tickets/health.ts';
 import type { TicketStore } from '../../tickets/types.ts';
 import type { WebMetrics } from '../metrics.ts';
 
@@ -37,6 +38,10 @@ const listQuery = z.object({
     .transform((s) => s.split(',').filter(Boolean))
     .pipe(z.array(z.enum(STATUSES)))
     .optional(),
+  target: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/)
+    .optional(),
   before: z.string().optional(),
 });
 
@@ -51,10 +56,18 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
-/** Submits a ticket from the page form or the CLI; idempotent on `id` per source. */
-export async function submitFromWeb(store: TicketStore, body: SubmitBody, defaultTarget: string) {
+/**
+ * Submits a ticket from the page form or the CLI; idempotent on `id` per source. `targets` are the
+ * deployment's targets, the default first; a target not among them is refused with their names.
+ */
+export async function submitFromWeb(store: TicketStore, body: SubmitBody, targets: string[]) {
+  if (body.target && !targets.includes(body.target)) {
+    throw new CodedError(ErrorCode.BadRequest, `target "${body.target}" is not configured here`, {
+      hint: `use one of: ${targets.join(', ')}`,
+    });
+  }
   return store.submit({
-    target: body.target ?? defaultTarget,
+    target: body.target ?? targets[0] ?? 'datadesk',
     request: {
       text: body.text,
       source: body.source,
@@ -81,7 +94,13 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export function registerApiRoutes(
   app: FastifyInstance,
-  deps: { store: TicketStore; metrics: WebMetrics; defaultTarget: string },
+  deps: {
+    store: TicketStore;
+    metrics: WebMetrics;
+    /** The deployment's targets, the default first. */
+    targets: string[];
+    workers?: () => Promise<WorkerRow[]>;
+  },
 ): void {
   const { store } = deps;
 
@@ -90,6 +109,7 @@ export function registerApiRoutes(
     const tickets = await store.list({
       limit: q.limit,
       status: q.status as TicketStatus[] | undefined,
+      target: q.target,
       before: q.before,
     });
     return { tickets };
@@ -106,7 +126,7 @@ export function registerApiRoutes(
 
   app.post('/api/tickets', async (req, reply) => {
     const body = parseOrThrow(submitSchema, req.body);
-    const { ticket, created } = await submitFromWeb(store, body, deps.defaultTarget);
+    const { ticket, created } = await submitFromWeb(store, body, deps.targets);
     return reply.code(created ? 201 : 200).send({ ticket, created });
   });
 
@@ -125,7 +145,11 @@ export function registerApiRoutes(
   app.get('/healthz', async (_req, reply) => {
     try {
       const counts = await withTimeout(store.counts(), 3000);
-      return { ok: true, db: 'reachable', queued: counts.queued, running: counts.running };
+      const workers = deps.workers ? await withTimeout(deps.workers(), 3000) : [];
+      // A worker that cannot do the work makes the deployment unhealthy, with its reason and fix.
+      const ok = workers.every((w) => w.ready);
+      const body = { ok, db: 'reachable', queued: counts.queued, running: counts.running, workers };
+      return reply.code(ok ? 200 : 503).send(body);
     } catch (error) {
       return reply.code(503).send({ ok: false, db: 'unreachable', error: redact((error as Error).message) });
     }

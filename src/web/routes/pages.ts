@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CodedError, ErrorCode } from '../../core/errors.ts';
 import { TERMINAL_STATUSES, type Ticket } from '../../core/ticket.ts';
 import type { TicketStore } from '../../tickets/types.ts';
+import type { WorkerRow } from '../../tickets/health.ts';
 import { cspFor, newNonce } from '../csp.ts';
 import { readDiff, readEvidenceView } from '../evidence.ts';
 import { renderQueuePage, RECENT_LIMIT } from '../render/queue.ts';
@@ -29,6 +30,7 @@ export interface PageDeps {
   evidenceRoot: string;
   scripted?: boolean;
   targets: string[];
+  workers?: () => Promise<WorkerRow[]>;
 }
 
 function sendPage(reply: FastifyReply, render: (nonce: string) => string) {
@@ -41,10 +43,10 @@ function sendPage(reply: FastifyReply, render: (nonce: string) => string) {
 }
 
 /** Gathers what the queue page shows. Exported for the benchmark. */
-export async function loadQueueData(store: TicketStore) {
+export async function loadQueueData(store: TicketStore, target?: string) {
   const [inflight, recent, counts] = await Promise.all([
-    store.list({ status: ['queued', 'running'], limit: INFLIGHT_LIMIT }),
-    store.list({ status: [...TERMINAL_STATUSES], limit: RECENT_LIMIT }),
+    store.list({ status: ['queued', 'running'], limit: INFLIGHT_LIMIT, target }),
+    store.list({ status: [...TERMINAL_STATUSES], limit: RECENT_LIMIT, target }),
     store.counts(),
   ]);
   const queued = inflight.filter((t) => t.status === 'queued').slice(0, POSITION_LOOKUPS);
@@ -70,11 +72,16 @@ export function registerPageRoutes(app: FastifyInstance, deps: PageDeps): void {
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(CSS),
   );
 
-  app.get('/', async (_req, reply) => {
-    const data = await loadQueueData(store);
+  app.get('/', async (req, reply) => {
+    // `/?target=NAME` shows one target's tickets; a name that is no target shows them all.
+    const wanted = (req.query as { target?: string }).target;
+    const filter = wanted && deps.targets.includes(wanted) ? wanted : undefined;
+    const [data, workers] = await Promise.all([loadQueueData(store, filter), deps.workers?.()]);
     return sendPage(reply, (nonce) =>
       renderQueuePage({
         ...data,
+        workers,
+        filter,
         now: Date.now(),
         nonce,
         scripted: deps.scripted,
@@ -86,7 +93,7 @@ export function registerPageRoutes(app: FastifyInstance, deps: PageDeps): void {
 
   app.post('/tickets', async (req, reply) => {
     const body = parseOrThrow(submitSchema, req.body);
-    const { ticket } = await submitFromWeb(store, body, deps.targets[0] ?? 'datadesk');
+    const { ticket } = await submitFromWeb(store, body, deps.targets);
     return reply.redirect(`/tickets/${encodeURIComponent(ticket.id)}`, 303);
   });
 
