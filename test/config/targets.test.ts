@@ -52,9 +52,15 @@ describe('targets', () => {
       env: { LOOPWRIGHT_HOME: dir, LOOPWRIGHT_REPO: '/srv/app', LOOPWRIGHT_SLACK_CHANNELS: 'C9' },
       cwd: dir,
     });
+    // Unnamed, the target is named after its repository.
     expect(resolveTargets(config)).toMatchObject([
-      { name: 'datadesk', repo: '/srv/app', baseBranch: 'main', slackChannels: ['C9'] },
+      { name: 'app', repo: '/srv/app', baseBranch: 'main', slackChannels: ['C9'] },
     ]);
+    const named = loadConfig({
+      env: { LOOPWRIGHT_HOME: dir, LOOPWRIGHT_REPO: '/srv/app', LOOPWRIGHT_TARGET: 'dash' },
+      cwd: dir,
+    });
+    expect(resolveTargets(named)).toMatchObject([{ name: 'dash', repo: '/srv/app' }]);
   });
 
   it('reads targets from the config file, each with its own settings', () => {
