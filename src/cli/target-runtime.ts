@@ -79,7 +79,6 @@ export async function openTargetRuntime(
   target: Target,
   opts: TargetRuntimeOptions,
 ): Promise<TargetRuntime> {
-  await checkRepoReachable(target);
   let forge: Forge;
   let localForge: LocalForge | undefined;
   // App auth has no token until one is minted, and installation tokens expire within the hour.
@@ -88,7 +87,11 @@ export async function openTargetRuntime(
     const github = createGitHubForge({ config, log: opts.log });
     freshGitEnv = () => github.prepareGitEnv();
     forge = github;
+    // A private repo answers only with the forge's credential (a token, or a minted App token).
+    await freshGitEnv();
+    await checkRepoReachable(target, forge.gitEnv());
   } else {
+    await checkRepoReachable(target);
     localForge = new LocalForge({
       db: opts.tickets.db,
       home: config.home,
