@@ -25,6 +25,7 @@ import {
   DEMO_TRAJECTORY,
   resolveTrajectory,
 } from '../tickets/agents.ts';
+import { BasePool } from '../tickets/base-pool.ts';
 import { openTickets, type Tickets } from '../tickets/index.ts';
 import type { LoopRunner, PipelineDeps } from '../tickets/pipeline.ts';
 import type { QueueOptions } from '../tickets/queue.ts';
@@ -51,6 +52,11 @@ export interface RuntimeOptions {
   /** Use the scripted demo model when no model is configured (`demo`). */
   scriptedFallback?: boolean;
   queue?: QueueOptions;
+  /**
+   * Warm base apps kept ready per base commit beside the ones tickets take (a long-running worker:
+   * the pool size; a one-shot `run` or `demo`: none, its one ticket starts its own at once).
+   */
+  spareBases?: number;
 }
 
 export const publicUrlOf = (config: Config): string =>
@@ -63,19 +69,23 @@ export const publicUrlOf = (config: Config): string =>
 function chooseModel(
   config: Config,
   scriptedFallback: boolean,
+  bases: BasePool,
 ): { runLoop: LoopRunner; scripted: boolean } | CodedError {
   if (config.trajectory) {
     return {
-      runLoop: createReplayLoopRunner({ config, trajectory: resolveTrajectory(config.trajectory) }),
+      runLoop: createReplayLoopRunner({ config, trajectory: resolveTrajectory(config.trajectory), bases }),
       scripted: true,
     };
   }
   if (integrations(config).model === 'on') {
     const { coder, reviewer } = createChatModels(config);
-    return { runLoop: createLoopRunner({ config, coder, reviewer, record: true }), scripted: false };
+    return { runLoop: createLoopRunner({ config, coder, reviewer, record: true, bases }), scripted: false };
   }
   if (scriptedFallback)
-    return { runLoop: createReplayLoopRunner({ config, trajectory: DEMO_TRAJECTORY }), scripted: true };
+    return {
+      runLoop: createReplayLoopRunner({ config, trajectory: DEMO_TRAJECTORY, bases }),
+      scripted: true,
+    };
   return new CodedError(ErrorCode.ModelNotConfigured, 'no model is configured', {
     hint: 'set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible endpoint), or try `loopwright demo` with the scripted model',
   });
@@ -127,7 +137,8 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
     const s3 = s3EvidenceConfigOf(config, opts.log);
     const evidenceStore: S3EvidenceStore | undefined = s3 && createS3EvidenceStore(s3);
     if (evidenceStore) forge = withEvidenceStore(forge, evidenceStore);
-    const model = chooseModel(config, opts.scriptedFallback ?? false);
+    const bases = new BasePool({ config, spares: opts.spareBases ?? 0, log: opts.log });
+    const model = chooseModel(config, opts.scriptedFallback ?? false, bases);
     let sandboxes: SandboxProvider | undefined;
     let deps: Omit<PipelineDeps, 'store'> | undefined;
     return {
@@ -163,6 +174,7 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       },
       async close() {
         await sandboxes?.close().catch(() => {});
+        await bases.close().catch(() => {});
         evidenceStore?.close();
         await tickets.close();
       },

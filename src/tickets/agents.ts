@@ -11,7 +11,9 @@ import { prove } from '../evidence/proof.ts';
 import { runTicketLoop, type ChatModel, type LoopOutcome } from '../loop/index.ts';
 import type { ProofResult } from '../browser/types.ts';
 import { ErrorCode, isCodedError } from '../core/errors.ts';
+import type { RouteShot } from '../evidence/routes.ts';
 import type { AppHandle, Room, Sandbox } from '../sandbox/types.ts';
+import type { BasePool } from './base-pool.ts';
 import type { LoopRunInput, LoopRunner } from './pipeline.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
 import { OpenAIChatModel } from '../loop/llm/openai.ts';
@@ -27,13 +29,17 @@ export interface LoopRunnerOptions {
    * a live model can be replayed later as a regression test (LOOPWRIGHT_TRAJECTORY=<that file>).
    */
   record?: boolean;
+  /** Where base apps come from (warm, started with the ticket); default: one opened when the proof needs it. */
+  bases?: BasePool;
 }
 
 export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
   return async function* run(input: LoopRunInput): AsyncGenerator<TicketEvent, LoopOutcome> {
     const { sandbox, ticket, evidenceDir, signal } = input;
     const { config } = opts;
-    const rooms = new ProofRooms(sandbox);
+    const rooms = new ProofRooms(sandbox, opts.bases);
+    // The base app does not depend on anything the coder does: warm it up beside the coding.
+    if (opts.bases) rooms.base().catch(() => undefined);
     let session: Promise<BrowserSession> | undefined;
     const trajectory = path.join(evidenceDir, 'trajectory.jsonl');
     const recorded = (model: ChatModel, agent: 'coder' | 'reviewer') =>
@@ -55,6 +61,7 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
           return { browser: await session };
         },
         prove: async (plan, { signal: proofSignal, tree }) => {
+          input.checksAhead?.start(tree);
           const [base, head] = await Promise.all([rooms.base(), rooms.head(tree).catch(headDidNotStart)]);
           if (!('room' in head)) return { ...head, plan };
           return prove({
@@ -66,6 +73,7 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
             baseUrl: base.app.url,
             headUrl: head.app.url,
             trees: { base: base.room.tree, head: head.room.tree },
+            ...(base.before ? { before: base.before } : {}),
             routes: sandbox.settings.routes,
             allowHosts: sandbox.settings.network,
             signal: proofSignal ?? signal,
@@ -88,6 +96,8 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
 interface RunningRoom {
   room: Room;
   app: AppHandle;
+  /** The base app's cached before-screenshots, copied into the evidence. */
+  before?: (outDir: string) => Promise<RouteShot[]>;
 }
 
 /**
@@ -97,15 +107,17 @@ interface RunningRoom {
  */
 class ProofRooms {
   private readonly sandbox: Sandbox;
+  private readonly bases?: BasePool;
   private baseRoom?: Promise<RunningRoom>;
   private headRoom?: { tree: string; running: Promise<RunningRoom> };
 
-  constructor(sandbox: Sandbox) {
+  constructor(sandbox: Sandbox, bases?: BasePool) {
     this.sandbox = sandbox;
+    this.bases = bases;
   }
 
   base(): Promise<RunningRoom> {
-    this.baseRoom ??= this.open(this.sandbox.baseCommit, 'base');
+    this.baseRoom ??= this.bases ? this.bases.take(this.sandbox) : this.open(this.sandbox.baseCommit, 'base');
     this.baseRoom.catch(() => (this.baseRoom = undefined));
     return this.baseRoom;
   }
@@ -172,7 +184,11 @@ export function resolveTrajectory(value: string): string {
  * The scripted model: every ticket run gets its own replay server playing the trajectory from the
  * start, reached through the real `openai` client, so runs in parallel do not share a script.
  */
-export function createReplayLoopRunner(opts: { config: Config; trajectory: string }): LoopRunner {
+export function createReplayLoopRunner(opts: {
+  config: Config;
+  trajectory: string;
+  bases?: BasePool;
+}): LoopRunner {
   return async function* run(input: LoopRunInput): AsyncGenerator<TicketEvent, LoopOutcome> {
     const server = await startReplayServer({ trajectory: opts.trajectory });
     try {
@@ -182,6 +198,7 @@ export function createReplayLoopRunner(opts: { config: Config; trajectory: strin
         config: opts.config,
         coder: model(REPLAY_MODELS.coder),
         reviewer: model(REPLAY_MODELS.reviewer),
+        bases: opts.bases,
       });
       const outcome = yield* inner(input);
       if (server.mismatches.length) {
