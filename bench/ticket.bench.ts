@@ -150,7 +150,7 @@ async function figuresOf(run: DemoRun, home: string): Promise<Figures> {
       e.type === 'tool_result' && e.name === 'submit_verification',
   );
   if (verify) f['submit_verification'] = verify.durationMs / 1000;
-  const guard = events.find((e) => e.type === 'guardrail');
+  const guard = events.findLast((e) => e.type === 'guardrail');
   const checks = events.filter((e) => e.type === 'log' && e.text.startsWith('check `'));
   if (guard && checks.length > 0)
     f['publishing: checks (after guardrails)'] =

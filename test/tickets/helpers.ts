@@ -120,6 +120,8 @@ export interface ScriptOptions {
   file?: string;
   /** The proof outcome attached to the candidate (default proven); 'none': no candidate at all. */
   proof?: ProofOutcomeKind | 'none';
+  /** Called where the loop would prove: after the edit, with the tree snapshotted then. */
+  onProve?: (input: LoopRunInput, tree: string) => Promise<void> | void;
 }
 
 /** A scripted loop: edits a file, goes through the stages, reports usage, returns an outcome. */
@@ -162,6 +164,7 @@ export function scriptedRunner(opts: ScriptOptions = {}): LoopRunner & { runs: s
     if (opts.throwError !== undefined) throw opts.throwError;
     yield stamp({ type: 'usage', agent: 'coder', model: 'replay-coder', usage, modelMs: 40 });
     yield stamp({ type: 'stage', stage: 'verifying' });
+    if (opts.onProve) await opts.onProve(input, (await input.sandbox.snapshot()).tree);
     yield stamp({ type: 'proof', outcome: 'proven', detail: 'fails on base, passes twice' });
     yield stamp({ type: 'stage', stage: 'reviewing' });
     yield stamp({ type: 'review', verdict: 'approve', comments: [], round: 1 });
