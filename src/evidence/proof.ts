@@ -93,6 +93,12 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
   const sideStages: Record<string, number> = {};
   let beforeShots: Promise<RouteShot[]> | undefined;
   let gif: Promise<string | undefined> | undefined;
+  let afterShots: Promise<RouteShot[]> | undefined;
+  const takeAfter = () =>
+    screenshotRoutes(input.headUrl, input.routes ?? [], path.join(dir, 'after'), {
+      ...shotOpts,
+      launcher: headLauncher,
+    });
   const proof = await runProofRuns({
     plan,
     dir,
@@ -105,11 +111,15 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
     signal: input.signal,
     // The base app is idle once its run ended: its before-screenshots go beside the head runs.
     afterBase: () => (beforeShots = timed(sideStages, 'before', takeBefore(path.join(dir, 'before')))),
-    afterHead1: (head1) =>
-      (gif =
+    // head-1 passed: its video and the head app's routes do not wait for head-2.
+    afterHead1: (head1) => {
+      gif =
         input.gif === false
           ? Promise.resolve(undefined)
-          : timed(sideStages, 'gif', preview(head1, dir, notes))),
+          : timed(sideStages, 'gif', preview(head1, dir, notes));
+      afterShots = timed(sideStages, 'after', takeAfter());
+      return Promise.all([gif, afterShots]);
+    },
   });
   const proofStages = { ...proof.stages, ...sideStages };
   const { outcome, runs } = proof;
@@ -133,8 +143,7 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
 
   const result: ProofResult = { outcome, feedback, plan, runs, playwrightTest };
   if (outcome !== 'proven') {
-    await beforeShots?.catch(() => undefined);
-    rmSync(path.join(dir, 'before'), { recursive: true, force: true });
+    for (const name of ['before', 'after']) rmSync(path.join(dir, name), { recursive: true, force: true });
     writeManifest(dir, manifest);
     finalizeManifest(dir, input.ticketId);
     return result;
@@ -142,13 +151,10 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
   const t = Date.now();
   const [before, after, gifPath] = await Promise.all([
     beforeShots ?? takeBefore(path.join(dir, 'before')),
-    screenshotRoutes(input.headUrl, input.routes ?? [], path.join(dir, 'after'), {
-      ...shotOpts,
-      launcher: headLauncher,
-    }),
+    afterShots ?? takeAfter(),
     gif,
   ]);
-  proofStages.after = Date.now() - t;
+  proofStages.shots = Date.now() - t;
   for (const s of [...before, ...after]) if (s.error) manifest.notes.push(`route ${s.route}: ${s.error}`);
   const f = Date.now();
   writeManifest(dir, manifest);
