@@ -5,17 +5,11 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalForge } from '../../src/forge/local.ts';
-import { openTickets, type Tickets } from '../../src/tickets/index.ts';
+import type { LocalForge } from '../../src/forge/local.ts';
+import type { Tickets } from '../../src/tickets/index.ts';
 import { runTicket, type LoopRunInput } from '../../src/tickets/pipeline.ts';
-import {
-  DirSandboxes,
-  makeSourceDir,
-  scriptedRunner,
-  tempHome,
-  testConfig,
-  type ScriptOptions,
-} from './helpers.ts';
+import type { DirSandboxes } from './helpers.ts';
+import { openForgeWorld, scriptedRunner, tempHome, testConfig, type ScriptOptions } from './helpers.ts';
 
 /** The labels of the rooms a test sandbox opened (test/helpers/dir-sandbox.ts records them). */
 const roomsOf = (input: LoopRunInput) => (input.sandbox as unknown as { rooms: string[] }).rooms;
@@ -28,18 +22,7 @@ describe('checks beside the proof', () => {
   let sandboxes: DirSandboxes;
 
   beforeAll(async () => {
-    t = await openTickets(config);
-    forge = new LocalForge({
-      db: t.db,
-      home: tmp.home,
-      name: 'fixture',
-      baseBranch: 'main',
-      publicUrl: 'http://127.0.0.1:4700',
-      author: { name: 'Loopwright', email: 'lw@example.com' },
-      source: makeSourceDir(tmp.home),
-    });
-    await forge.ensureRepo();
-    sandboxes = new DirSandboxes(tmp.home, () => forge.cloneUrl());
+    ({ t, forge, sandboxes } = await openForgeWorld(tmp.home, config));
   });
   afterAll(async () => {
     await t?.close();

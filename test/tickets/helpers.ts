@@ -9,8 +9,10 @@ import { configSchema, type Config } from '../../src/config/schema.ts';
 import { readTargetSettings } from '../../src/config/target.ts';
 import { attach, type Candidate } from '../../src/core/candidate.ts';
 import { stamp, type ProofOutcomeKind, type TicketEvent } from '../../src/core/events.ts';
+import { LocalForge } from '../../src/forge/local.ts';
 import type { LoopOutcome } from '../../src/loop/index.ts';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
+import { openTickets, type Tickets } from '../../src/tickets/index.ts';
 import type { LoopRunInput, LoopRunner } from '../../src/tickets/pipeline.ts';
 import { dirSandboxParts, execIn } from '../helpers/dir-sandbox.ts';
 import { git as sh } from '../helpers/git.ts';
@@ -36,6 +38,25 @@ export function makeSourceDir(root: string): string {
 
 export function testConfig(home: string, over: Partial<Config> = {}): Config {
   return { ...configSchema.parse({ home, sandbox: 'none' }), ...over };
+}
+
+/** The pipeline's world on one home: tickets on PGlite, the local forge on a fixture repo, test sandboxes. */
+export async function openForgeWorld(
+  home: string,
+  config: Config,
+): Promise<{ t: Tickets; forge: LocalForge; sandboxes: DirSandboxes }> {
+  const t = await openTickets(config);
+  const forge = new LocalForge({
+    db: t.db,
+    home,
+    name: 'fixture',
+    baseBranch: 'main',
+    publicUrl: 'http://127.0.0.1:4700',
+    author: { name: 'Loopwright', email: 'lw@example.com' },
+    source: makeSourceDir(home),
+  });
+  await forge.ensureRepo();
+  return { t, forge, sandboxes: new DirSandboxes(home, () => forge.cloneUrl()) };
 }
 
 /** Sandboxes as plain clones of the forge repo; counts acquires, teardowns and sweeps. */
