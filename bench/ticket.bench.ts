@@ -265,10 +265,8 @@ async function parallel(): Promise<void> {
     const homes = Array.from({ length: PARALLEL }, (_, i) => path.join(work, `par-${side.label}-${i}`));
     // Each home starts as a copy of the side's warm home (deps cache, mirror, forge), or warms itself.
     const warmHome = path.join(work, `warm-${side.label}`);
-    for (const home of homes) {
-      if (existsSync(warmHome)) cpSync(warmHome, home, { recursive: true });
-      else await runDemo(side, home);
-    }
+    if (!existsSync(warmHome)) await runDemo(side, warmHome);
+    for (const home of homes) cpSync(warmHome, home, { recursive: true });
     const t0 = performance.now();
     const runs = await Promise.all(homes.map((home) => runDemo(side, home)));
     const allMs = performance.now() - t0;
