@@ -4,7 +4,7 @@
  * see the same machine drift:
  *   warm     — n tickets, each a fresh `loopwright demo --json` process on a home that ran one before
  *   cold     — n tickets on a fresh home each (mirror clone, `npm ci`, first dev-server compile)
- *   parallel — four demo tickets at once, each on its own copy of a warm home: none may fail
+ *   parallel — four demo tickets at once, each on its own warm home: none may fail
  * Per run: the ticket's timings, the proof's runs and stages from the evidence manifest, the
  * verification and checks from the timeline, wall time and the peak memory (PSS) of the process
  * tree. Prints median, spread and the ratio this/baseline per figure.
@@ -14,7 +14,7 @@
  *   BENCH_N=5  BENCH_COLD_N=<BENCH_N>  BENCH_PARALLEL=4 (0: skip)  BENCH_ONLY=warm,cold,parallel
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configSchema } from '../src/config/schema.ts';
@@ -263,10 +263,8 @@ async function parallel(): Promise<void> {
   console.log(`\n${PARALLEL} demo tickets at once, each on its own warm home:`);
   for (const side of sides()) {
     const homes = Array.from({ length: PARALLEL }, (_, i) => path.join(work, `par-${side.label}-${i}`));
-    // Each home starts as a copy of the side's warm home (deps cache, mirror, forge), or warms itself.
-    const warmHome = path.join(work, `warm-${side.label}`);
-    if (!existsSync(warmHome)) await runDemo(side, warmHome);
-    for (const home of homes) cpSync(warmHome, home, { recursive: true });
+    // Each home is warmed by a ticket of its own first (a copied home hung on start: its database).
+    for (const home of homes) await runDemo(side, home);
     const t0 = performance.now();
     const runs = await Promise.all(homes.map((home) => runDemo(side, home)));
     const allMs = performance.now() - t0;
