@@ -9,6 +9,7 @@ import { errors, type BrowserContext, type Locator, type Page } from 'playwright
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { BrowserLauncher } from '../sandbox/types.ts';
 import { slug } from './codegen.ts';
+import { trackInFlight, unlessAbsent, type FailFastOptions } from './fail-fast.ts';
 import { launchBrowser } from './launch.ts';
 import { isAllowedUrl, resolveAppUrl } from './origin.ts';
 import type { Step, VerificationPlan } from './plan.ts';
@@ -41,6 +42,8 @@ export interface RunOptions {
   allowHosts?: string[];
   viewport?: { width: number; height: number };
   signal?: AbortSignal;
+  /** An action whose target is absent from a quiet page fails then, not at the step timeout (fail-fast.ts). */
+  failFast?: FailFastOptions;
 }
 
 class StepFailure extends Error {
@@ -69,6 +72,7 @@ export async function runPlan(plan: VerificationPlan, opts: RunOptions): Promise
     if (opts.tracePath)
       await context.tracing.start({ screenshots: true, snapshots: true, title: plan.title });
     const page = await context.newPage();
+    if (opts.failFast) trackInFlight(page);
     const steps = await runSteps(page, plan, opts);
     if (opts.stepDelayMs) await page.waitForTimeout(opts.stepDelayMs * 2); // the end state stays on screen
     if (opts.tracePath) await context.tracing.stop({ path: opts.tracePath });
@@ -161,25 +165,27 @@ async function stepShot(
 
 async function runStep(page: Page, step: Step, opts: RunOptions): Promise<void> {
   const timeout = opts.stepTimeoutMs ?? 5_000;
+  const fast = (l: Locator, action: Promise<unknown>) =>
+    opts.failFast ? unlessAbsent(page, l, action, opts.failFast) : action;
   switch (step.action) {
     case 'goto':
       return goto(page, step.url, opts);
     case 'click':
       return act(locatorFor(page, step.target), describeTarget(step.target), 'click', (l) =>
-        l.click({ timeout }),
+        fast(l, l.click({ timeout })),
       );
     case 'fill':
       return act(locatorFor(page, step.target), describeTarget(step.target), 'fill', (l) =>
-        l.fill(step.value, { timeout }),
+        fast(l, l.fill(step.value, { timeout })),
       );
     case 'press':
       if (!step.target) return page.keyboard.press(step.key);
       return act(locatorFor(page, step.target), describeTarget(step.target), `press ${step.key} on`, (l) =>
-        l.press(step.key, { timeout }),
+        fast(l, l.press(step.key, { timeout })),
       );
     case 'select':
       return act(locatorFor(page, step.target), describeTarget(step.target), 'select in', async (l) => {
-        await l.selectOption(step.value, { timeout });
+        await fast(l, l.selectOption(step.value, { timeout }));
       });
     case 'expect_visible':
       return expectState(locatorFor(page, step.target), describeTarget(step.target), 'visible', timeout);

@@ -55,8 +55,14 @@ function report(rt: Runtime, done: Ticket, flags: Flags): number {
   return done.status === 'pr_opened' ? 0 : 1;
 }
 
+/**
+ * A one-shot process runs one ticket and exits: a pre-warmed spare sandbox would be built beside
+ * that ticket (taking CPU from it) and thrown away unused.
+ */
+const oneShot = (config: Config): Config => ({ ...config, poolSize: 0 });
+
 export async function runOne(config: Config, text: string, flags: Flags, log: Logger): Promise<number> {
-  const rt = await openRuntime(config, { log });
+  const rt = await openRuntime(oneShot(config), { log });
   try {
     return report(rt, await runHere(rt, text, flags), flags);
   } finally {
@@ -96,7 +102,7 @@ export async function runDemo(config: Config, flags: Flags, log: Logger): Promis
     slackSigningSecret: undefined,
   };
   const started = performance.now();
-  const rt = await openRuntime(demo, { log, scriptedFallback: true });
+  const rt = await openRuntime(oneShot(demo), { log, scriptedFallback: true });
   const server = await startWebFor(rt, log);
   try {
     console.log(`Loopwright demo — queue page: ${rt.publicUrl}/`);

@@ -19,6 +19,7 @@ import {
   DEMO_TRAJECTORY,
   resolveTrajectory,
 } from '../tickets/agents.ts';
+import { BasePool } from '../tickets/base-pool.ts';
 import { openTickets, type Tickets } from '../tickets/index.ts';
 import type { LoopRunner, PipelineDeps } from '../tickets/pipeline.ts';
 import type { QueueOptions } from '../tickets/queue.ts';
@@ -51,6 +52,11 @@ export interface RuntimeOptions {
   /** Use the scripted demo model when no model is configured (`demo`). */
   scriptedFallback?: boolean;
   queue?: QueueOptions;
+  /**
+   * Warm base apps kept ready per base commit beside the ones tickets take (a long-running worker:
+   * the pool size; a one-shot `run` or `demo`: none, its one ticket starts its own at once).
+   */
+  spareBases?: number;
 }
 
 export const publicUrlOf = (config: Config): string =>
@@ -63,22 +69,26 @@ export const publicUrlOf = (config: Config): string =>
 function chooseModel(
   config: Config,
   scriptedFallback: boolean,
+  bases: BasePool,
 ): { runLoop: LoopRunner; scripted: boolean } | CodedError {
   if (config.trajectory) {
     return {
-      runLoop: createReplayLoopRunner({ config, trajectory: resolveTrajectory(config.trajectory) }),
+      runLoop: createReplayLoopRunner({ config, trajectory: resolveTrajectory(config.trajectory), bases }),
       scripted: true,
     };
   }
   if (integrations(config).model === 'on') {
     const { coder, reviewer, named } = createChatModels(config);
     return {
-      runLoop: createLoopRunner({ config, coder, reviewer, reviewerFor: named, record: true }),
+      runLoop: createLoopRunner({ config, coder, reviewer, reviewerFor: named, record: true, bases }),
       scripted: false,
     };
   }
   if (scriptedFallback)
-    return { runLoop: createReplayLoopRunner({ config, trajectory: DEMO_TRAJECTORY }), scripted: true };
+    return {
+      runLoop: createReplayLoopRunner({ config, trajectory: DEMO_TRAJECTORY, bases }),
+      scripted: true,
+    };
   return new CodedError(ErrorCode.ModelNotConfigured, 'no model is configured', {
     hint: 'set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible endpoint), or try `loopwright demo` with the scripted model',
   });
@@ -87,6 +97,13 @@ function chooseModel(
 export async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
   const tickets = await openTickets(config, opts.queue);
   const opened: TargetRuntime[] = [];
+  // One pool per target: a base app is started with that target's own settings.
+  const pools: BasePool[] = [];
+  const basePool = (c: Config): BasePool => {
+    const pool = new BasePool({ config: c, spares: opts.spareBases ?? 0, log: opts.log });
+    pools.push(pool);
+    return pool;
+  };
   try {
     const publicUrl = publicUrlOf(config);
     const targetOpts = {
@@ -94,7 +111,7 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       publicUrl,
       log: opts.log,
       defaultSource: DATADESK_DIR,
-      model: (c: Config) => chooseModel(c, opts.scriptedFallback ?? false),
+      model: (c: Config) => chooseModel(c, opts.scriptedFallback ?? false, basePool(c)),
     };
     for (const target of resolveTargets(config))
       opened.push(await openTargetRuntime(configForTarget(config, target), target, targetOpts));
@@ -106,7 +123,7 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       findTarget(resolveTargets(config), name, "the ticket's target");
       return first;
     };
-    const model = chooseModel(first.config, opts.scriptedFallback ?? false);
+    const model = chooseModel(first.config, opts.scriptedFallback ?? false, basePool(first.config));
     return {
       config,
       targets: opened,
@@ -119,11 +136,13 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       pipeline: (name?: string) => forTarget(name ?? first.target.name).pipeline(),
       async close() {
         for (const t of opened) await t.close();
+        for (const pool of pools) await pool.close().catch(() => {});
         await tickets.close();
       },
     };
   } catch (error) {
     for (const t of opened) await t.close().catch(() => {});
+    for (const pool of pools) await pool.close().catch(() => {});
     await tickets.close().catch(() => {});
     throw error;
   }

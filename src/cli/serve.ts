@@ -97,7 +97,7 @@ function selfCheckOf(rt: Runtime): WorkerOptions['selfCheck'] {
 }
 
 export async function runStart(config: Config, opts: { worker: boolean; log: Logger }): Promise<number> {
-  const rt = await openRuntime(config, { log: opts.log });
+  const rt = await openRuntime(config, { log: opts.log, spareBases: opts.worker ? config.poolSize : 0 });
   let server: WebServer | undefined;
   let worker: Worker | undefined;
   try {
@@ -119,7 +119,7 @@ export async function runStart(config: Config, opts: { worker: boolean; log: Log
 }
 
 export async function runWorkerOnly(config: Config, opts: { log: Logger }): Promise<number> {
-  const rt = await openRuntime(config, { log: opts.log });
+  const rt = await openRuntime(config, { log: opts.log, spareBases: config.poolSize });
   try {
     if (rt.tickets.db.kind === 'pglite') {
       opts.log.warn(

@@ -55,6 +55,8 @@ export interface EvidenceManifest {
   artifacts: EvidenceArtifact[];
   /** What evidence cannot guarantee, said once (e.g. screenshots are not redacted). */
   notes: string[];
+  /** Wall time of each part of the proof in ms (runs overlap: base beside head-1, the GIF beside head-2). */
+  stages?: Record<string, number>;
   /** When the last rescan before publishing ran: every hash was taken from the files as published. */
   sealedAt?: string;
 }

@@ -1,7 +1,8 @@
 /**
  * The proof protocol (DESIGN.md §4): the plan must fail on the old app (base) and pass twice in a
- * row on the new app (head). Runs, in order: base (video, step screenshots) → head-1 (video, trace)
- * → head-2 (fresh context, no pacing: a second, faster timing that shakes out races).
+ * row on the new app (head). Runs: base (video, step screenshots) beside head-1 (video, trace) →
+ * head-2 (fresh context, no pacing: a second, faster timing that shakes out races); the verdict is
+ * read as if they ran in that order (proof-runs.ts).
  *
  * What counts as "fails on base": any step failing, not only an expect_* step. The plan is required
  * to hold at least one expectation, and it passes completely on head twice; when base breaks
@@ -16,16 +17,14 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { toPlaywrightTest } from '../browser/codegen.ts';
 import type { VerificationPlan } from '../browser/plan.ts';
-import { runPlan } from '../browser/runner.ts';
 import type { PlanRun, ProofResult, StepResult } from '../browser/types.ts';
 import { validatePlan } from '../browser/validate.ts';
-import { CodedError, ErrorCode } from '../core/errors.ts';
-import type { ProofOutcomeKind } from '../core/events.ts';
 import { redact } from '../core/redact.ts';
 import type { EvidenceRef } from '../core/ticket.ts';
 import type { BrowserLauncher } from '../sandbox/types.ts';
 import { finalizeManifest, writeManifest, type EvidenceManifest } from './manifest.ts';
 import { makeGif } from './media.ts';
+import { failedStep, runProofRuns, type ProofRuns } from './proof-runs.ts';
 import { screenshotRoutes, type RouteShot } from './routes.ts';
 import { registerEnvSecrets } from './secrets.ts';
 
@@ -57,6 +56,11 @@ export interface ProveInput {
   settleMs?: number;
   /** Make the GIF preview (default true). */
   gif?: boolean;
+  /**
+   * Writes the before-screenshots of the routes into the given directory (a warm base app's cached
+   * ones); default: screenshots of `baseUrl` taken now.
+   */
+  before?: (outDir: string) => Promise<RouteShot[]>;
 }
 
 /** Files of this module in the evidence dir; a new attempt replaces them, others' files stay. */
@@ -84,88 +88,49 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
   for (const name of OWN) rmSync(path.join(dir, name), { recursive: true, force: true });
   const stepsDir = path.join(dir, 'steps');
   const headLauncher = input.headLauncher ?? input.launcher;
-  const common = {
-    launcher: input.launcher,
-    stepsDir,
-    stepTimeoutMs: input.stepTimeoutMs,
-    allowHosts: input.allowHosts,
-    settleMs: input.settleMs,
-    signal: input.signal,
-  };
-  const delay = input.stepDelayMs ?? 400;
-  const runs: PlanRun[] = [];
-
-  const base = await runPlan(plan, {
-    ...common,
-    appUrl: input.baseUrl,
-    label: 'base',
-    videoPath: path.join(dir, 'base.webm'),
-    stepDelayMs: delay,
-  });
-  runs.push(base);
-  const baseFailure = failedStep(base);
-  if (
-    baseFailure &&
-    baseFailure.action === 'goto' &&
-    (baseFailure.failure === 'unreachable' || baseFailure.failure === 'error')
-  ) {
-    throw new CodedError(
-      ErrorCode.AppStartFailed,
-      `the base app did not load: ${baseFailure.error ?? 'unknown'}`,
-      {
-        hint: 'the old code must be running for the proof; check the base app log',
-        retryable: true,
-      },
-    );
-  }
-
-  let outcome: ProofOutcomeKind;
-  let feedback: string;
-  if (!baseFailure) {
-    outcome = 'passes_on_base';
-    feedback =
-      'The plan passes on the old code, so it proves nothing. Add expect_* steps that only the new behaviour satisfies ' +
-      '(e.g. the element or text your change adds, or the state after the interaction you changed), then submit it again.';
-  } else {
-    const head1 = await runPlan(plan, {
-      ...common,
+  const shotOpts = { launcher: input.launcher, allowHosts: input.allowHosts, settleMs: input.settleMs };
+  const takeBefore = (out: string) =>
+    input.before ? input.before(out) : screenshotRoutes(input.baseUrl, input.routes ?? [], out, shotOpts);
+  const notes = [...NOTES];
+  const sideStages: Record<string, number> = {};
+  let beforeShots: Promise<RouteShot[]> | undefined;
+  let gif: Promise<string | undefined> | undefined;
+  let afterShots: Promise<RouteShot[]> | undefined;
+  const takeAfter = () =>
+    screenshotRoutes(input.headUrl, input.routes ?? [], path.join(dir, 'after'), {
+      ...shotOpts,
       launcher: headLauncher,
-      appUrl: input.headUrl,
-      label: 'head-1',
-      prefix: 'head',
-      videoPath: path.join(dir, 'head.webm'),
-      tracePath: path.join(dir, 'trace.zip'),
-      stepDelayMs: delay,
     });
-    runs.push(head1);
-    const f1 = failedStep(head1);
-    if (f1) {
-      outcome = 'fails_on_head';
-      feedback =
-        `The plan fails on the new code: ${failureText(f1)}. ${hintFor(f1)} ` +
-        'The new code runs from a clean checkout of your change: only what a commit holds, so files that .gitignore excludes are not there.';
-    } else {
-      const head2 = await runPlan(plan, {
-        ...common,
-        launcher: headLauncher,
-        appUrl: input.headUrl,
-        label: 'head-2',
-        prefix: 'head2',
-      });
-      runs.push(head2);
-      const f2 = failedStep(head2);
-      if (f2) {
-        outcome = 'flaky';
-        feedback =
-          `flaky: passed then failed at step ${f2.index} (${f2.action}): ${f2.error ?? 'failed'}. ` +
-          'Make the app deterministic (no timers or random data deciding what is shown) or wait in the plan for the state it checks; expect_* steps already poll up to 5 s.';
-      } else {
-        outcome = 'proven';
-        feedback = `Proven: the plan fails on the old code (${failureText(baseFailure)}) and passes twice on the new code.`;
-      }
-    }
-  }
-
+  const proof = await runProofRuns({
+    plan,
+    dir,
+    common: {
+      stepsDir,
+      stepTimeoutMs: input.stepTimeoutMs,
+      allowHosts: input.allowHosts,
+      settleMs: input.settleMs,
+    },
+    baseUrl: input.baseUrl,
+    headUrl: input.headUrl,
+    launcher: input.launcher,
+    headLauncher,
+    stepDelayMs: input.stepDelayMs ?? 400,
+    signal: input.signal,
+    // The base app is idle once its run ended: its before-screenshots go beside the head runs.
+    afterBase: () => (beforeShots = timed(sideStages, 'before', takeBefore(path.join(dir, 'before')))),
+    // head-1 passed: its video and the head app's routes do not wait for head-2.
+    afterHead1: (head1) => {
+      gif =
+        input.gif === false
+          ? Promise.resolve(undefined)
+          : timed(sideStages, 'gif', preview(head1, dir, notes));
+      afterShots = timed(sideStages, 'after', takeAfter());
+      return Promise.all([gif, afterShots]);
+    },
+  });
+  const proofStages = { ...proof.stages, ...sideStages };
+  const { outcome, runs } = proof;
+  const feedback = feedbackFor(proof);
   const playwrightTest = redact(toPlaywrightTest(plan, input.headUrl, input.stepTimeoutMs ?? 5_000));
   writeFileSync(path.join(dir, 'proof.spec.ts'), playwrightTest);
   const manifest: EvidenceManifest = {
@@ -179,40 +144,36 @@ export async function prove(input: ProveInput): Promise<ProofResult> {
     feedback,
     runs,
     artifacts: [],
-    notes: [...NOTES],
+    notes,
+    stages: proofStages,
   };
 
   const result: ProofResult = { outcome, feedback, plan, runs, playwrightTest };
-  if (outcome === 'proven') {
-    const routes = input.routes ?? [];
-    const shotOpts = { launcher: input.launcher, allowHosts: input.allowHosts, settleMs: input.settleMs };
-    const before = await screenshotRoutes(input.baseUrl, routes, path.join(dir, 'before'), shotOpts);
-    const after = await screenshotRoutes(input.headUrl, routes, path.join(dir, 'after'), {
-      ...shotOpts,
-      launcher: headLauncher,
-    });
-    for (const s of [...before, ...after]) if (s.error) manifest.notes.push(`route ${s.route}: ${s.error}`);
-    const blank = blankShots(dir, runs, [...before, ...after]);
-    for (const rel of blank)
-      manifest.notes.push(`${rel} stayed blank (a single colour) after settling: not shown as evidence`);
-    let gif: string | undefined;
-    if (input.gif !== false && runs[1]?.video) {
-      try {
-        gif = (await makeGif(runs[1].video, path.join(dir, 'head.gif'))).path;
-      } catch (error) {
-        manifest.notes.push(`no GIF preview: ${(error as Error).message}`);
-      }
-    }
-    writeManifest(dir, manifest);
-    const final = finalizeManifest(dir, input.ticketId);
-    addCaptions(final, runs, dir);
-    for (const a of final.artifacts) if (blank.has(a.path)) a.blank = true;
-    writeManifest(dir, final);
-    result.evidence = evidenceRef(dir, runs, final, gif);
-  } else {
+  if (outcome !== 'proven') {
+    for (const name of ['before', 'after']) rmSync(path.join(dir, name), { recursive: true, force: true });
     writeManifest(dir, manifest);
     finalizeManifest(dir, input.ticketId);
+    return result;
   }
+  const t = Date.now();
+  const [before, after, gifPath] = await Promise.all([
+    beforeShots ?? takeBefore(path.join(dir, 'before')),
+    afterShots ?? takeAfter(),
+    gif,
+  ]);
+  proofStages.shots = Date.now() - t;
+  for (const s of [...before, ...after]) if (s.error) manifest.notes.push(`route ${s.route}: ${s.error}`);
+  const blank = blankShots(dir, runs, [...before, ...after]);
+  for (const rel of blank)
+    manifest.notes.push(`${rel} stayed blank (a single colour) after settling: not shown as evidence`);
+  const f = Date.now();
+  writeManifest(dir, manifest);
+  const final = finalizeManifest(dir, input.ticketId);
+  addCaptions(final, runs, dir);
+  for (const a of final.artifacts) if (blank.has(a.path)) a.blank = true;
+  final.stages = { ...proofStages, finalize: Date.now() - f };
+  writeManifest(dir, final);
+  result.evidence = evidenceRef(dir, runs, final, gifPath);
   return result;
 }
 
@@ -225,8 +186,49 @@ function blankShots(dir: string, runs: PlanRun[], routes: RouteShot[]): Set<stri
   return new Set(abs.map((p) => path.relative(dir, p).split(path.sep).join('/')));
 }
 
-function failedStep(run: PlanRun): StepResult | undefined {
-  return run.steps.find((s) => s.status === 'failed');
+/** The GIF preview of head-1's video; a failure is a note, not a failed proof. */
+async function preview(head1: PlanRun, dir: string, notes: string[]): Promise<string | undefined> {
+  if (!head1.video) return undefined;
+  try {
+    return (await makeGif(head1.video, path.join(dir, 'head.gif'))).path;
+  } catch (error) {
+    notes.push(`no GIF preview: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Records how long `work` took under `name` once it settles. */
+function timed<T>(stages: Record<string, number>, name: string, work: Promise<T>): Promise<T> {
+  const t = Date.now();
+  return work.finally(() => (stages[name] = Date.now() - t));
+}
+
+/** What the coder is told about the proof's outcome. */
+function feedbackFor(proof: ProofRuns): string {
+  const [, head1, head2] = proof.runs;
+  switch (proof.outcome) {
+    case 'passes_on_base':
+      return (
+        'The plan passes on the old code, so it proves nothing. Add expect_* steps that only the new behaviour satisfies ' +
+        '(e.g. the element or text your change adds, or the state after the interaction you changed), then submit it again.'
+      );
+    case 'fails_on_head': {
+      const f1 = head1 && failedStep(head1);
+      return (
+        `The plan fails on the new code: ${f1 ? failureText(f1) : 'it did not run'}. ${f1 ? hintFor(f1) : ''} ` +
+        'The new code runs from a clean checkout of your change: only what a commit holds, so files that .gitignore excludes are not there.'
+      );
+    }
+    case 'flaky': {
+      const f2 = head2 && failedStep(head2);
+      return (
+        `flaky: passed then failed at step ${f2?.index ?? '?'} (${f2?.action ?? '?'}): ${f2?.error ?? 'failed'}. ` +
+        'Make the app deterministic (no timers or random data deciding what is shown) or wait in the plan for the state it checks; expect_* steps already poll up to 5 s.'
+      );
+    }
+    default:
+      return `Proven: the plan fails on the old code (${proof.baseFailure ? failureText(proof.baseFailure) : 'failed'}) and passes twice on the new code.`;
+  }
 }
 
 function failureText(step: StepResult): string {

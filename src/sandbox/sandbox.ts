@@ -143,21 +143,7 @@ export class LocalSandbox implements Sandbox {
   }
 
   async openRoom(treeish: string, label: string, roomOpts: { deps?: boolean } = {}): Promise<Room> {
-    const { config, log } = this.opts;
-    const room = await CleanRoom.open({
-      home: config.home,
-      gitDir: this.gitDir,
-      treeish,
-      label,
-      settings: this.settings,
-      isolated: this.isolated,
-      memoryMb: config.sandboxMemoryMb,
-      maxProcs: config.sandboxMaxProcs,
-      chromiumPath: config.chromiumPath,
-      toolTimeoutMs: config.budgets.toolTimeoutMs,
-      deps: roomOpts.deps ?? true,
-      log,
-    });
+    const room = await openCleanRoom(this.opts.config, this, treeish, label, { ...roomOpts, log: this.opts.log });
     this.rooms.add(room);
     return room;
   }
@@ -190,6 +176,33 @@ export class LocalSandbox implements Sandbox {
     }
     await removeFiles(this.home, this.state);
   }
+}
+
+/**
+ * A clean room on `treeish` from a sandbox's trusted git dir, with the settings the sandbox read
+ * before the agent ran. Owned by the caller: a room opened here outlives any one sandbox.
+ */
+export function openCleanRoom(
+  config: Config,
+  source: Pick<Sandbox, 'gitDir' | 'settings' | 'isolated'>,
+  treeish: string,
+  label: string,
+  opts: { deps?: boolean; log?: Logger } = {},
+): Promise<CleanRoom> {
+  return CleanRoom.open({
+    home: config.home,
+    gitDir: source.gitDir,
+    treeish,
+    label,
+    settings: source.settings,
+    isolated: source.isolated,
+    memoryMb: config.sandboxMemoryMb,
+    maxProcs: config.sandboxMaxProcs,
+    chromiumPath: config.chromiumPath,
+    toolTimeoutMs: config.budgets.toolTimeoutMs,
+    deps: opts.deps ?? true,
+    log: opts.log,
+  });
 }
 
 /** Ends the proxy forwarder (the only process a sandbox has before its app). */

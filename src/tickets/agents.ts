@@ -12,6 +12,7 @@ import { runTicketLoop, type ChatModel, type LoopOutcome } from '../loop/index.t
 import type { ProofResult } from '../browser/types.ts';
 import { ErrorCode, isCodedError } from '../core/errors.ts';
 import { appFreshness } from '../sandbox/freshness.ts';
+import type { BasePool } from './base-pool.ts';
 import type { LoopRunInput, LoopRunner } from './pipeline.ts';
 import { ProofRooms } from './proof-rooms.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
@@ -30,13 +31,17 @@ export interface LoopRunnerOptions {
    * a live model can be replayed later as a regression test (LOOPWRIGHT_TRAJECTORY=<that file>).
    */
   record?: boolean;
+  /** Where base apps come from (warm, started with the ticket); default: one opened when the proof needs it. */
+  bases?: BasePool;
 }
 
 export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
   return async function* run(input: LoopRunInput): AsyncGenerator<TicketEvent, LoopOutcome> {
     const { sandbox, ticket, evidenceDir, signal } = input;
     const { config } = opts;
-    const rooms = new ProofRooms(sandbox);
+    const rooms = new ProofRooms(sandbox, opts.bases);
+    // The base app does not depend on anything the coder does: warm it up beside the coding.
+    if (opts.bases) rooms.warmBase();
     let session: Promise<BrowserSession> | undefined;
     const trajectory = path.join(evidenceDir, 'trajectory.jsonl');
     const recorded = (model: ChatModel, agent: 'coder' | 'reviewer') =>
@@ -59,6 +64,7 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
           return { browser: await session, freshness: appFreshness(sandbox) };
         },
         prove: async (plan, { signal: proofSignal, tree }) => {
+          input.checksAhead?.start(tree);
           const [base, head] = await Promise.all([rooms.base(), rooms.head(tree).catch(headDidNotStart)]);
           if (!('room' in head)) return { ...head, plan };
           return prove({
@@ -70,6 +76,7 @@ export function createLoopRunner(opts: LoopRunnerOptions): LoopRunner {
             baseUrl: base.app.url,
             headUrl: head.app.url,
             trees: { base: base.room.tree, head: head.room.tree },
+            ...(base.before ? { before: base.before } : {}),
             routes: sandbox.settings.routes,
             allowHosts: sandbox.settings.network,
             settleMs: sandbox.settings.settleMs,
@@ -125,7 +132,11 @@ export function resolveTrajectory(value: string): string {
  * The scripted model: every ticket run gets its own replay server playing the trajectory from the
  * start, reached through the real `openai` client, so runs in parallel do not share a script.
  */
-export function createReplayLoopRunner(opts: { config: Config; trajectory: string }): LoopRunner {
+export function createReplayLoopRunner(opts: {
+  config: Config;
+  trajectory: string;
+  bases?: BasePool;
+}): LoopRunner {
   return async function* run(input: LoopRunInput): AsyncGenerator<TicketEvent, LoopOutcome> {
     const server = await startReplayServer({ trajectory: opts.trajectory });
     try {
@@ -135,6 +146,7 @@ export function createReplayLoopRunner(opts: { config: Config; trajectory: strin
         config: opts.config,
         coder: model(REPLAY_MODELS.coder),
         reviewer: model(REPLAY_MODELS.reviewer),
+        bases: opts.bases,
       });
       const outcome = yield* inner(input);
       if (server.mismatches.length) {

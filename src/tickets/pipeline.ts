@@ -18,6 +18,7 @@ import { evidenceDirFor, sealManifest } from '../evidence/manifest.ts';
 import type { LoopOutcome } from '../loop/index.ts';
 import type { Sandbox, SandboxProvider } from '../sandbox/types.ts';
 import { Attempt, type RunResult } from './attempt.ts';
+import { ChecksAhead } from './checks-ahead.ts';
 import { clear, publish, type PublishDeps } from './publish.ts';
 import type { TicketStore } from './types.ts';
 
@@ -31,6 +32,8 @@ export interface LoopRunInput {
   signal: AbortSignal;
   /** All clarifications so far (refreshed while the ticket runs). */
   clarifications: () => string[];
+  /** The checks of a tree submitted for proof, started beside the proof; publishing takes them for that tree. */
+  checksAhead?: ChecksAhead;
 }
 
 /** The agent loop for one ticket: a stream of events ending in an outcome (src/loop runTicketLoop). */
@@ -129,6 +132,7 @@ interface TicketRun {
   signal: AbortSignal;
   clarifications: string[];
   sandbox?: Sandbox;
+  checksAhead?: ChecksAhead;
 }
 
 /** A cancel may come from another process: notice it by polling the ticket. */
@@ -162,6 +166,7 @@ async function runAttempt(run: TicketRun): Promise<RunResult> {
   const sandbox = await deps.sandboxes.acquire({ ticketId: attempt.id, branch, continueBranch, signal });
   run.sandbox = sandbox;
   await attempt.update({ baseCommit: sandbox.baseCommit });
+  run.checksAhead = new ChecksAhead(sandbox, { timeoutMs: deps.config.budgets.toolTimeoutMs });
   if (!sandbox.isolated)
     await attempt.append({ type: 'log', level: 'warn', text: 'this ticket runs without sandbox isolation' });
   signal.throwIfAborted();
@@ -182,7 +187,7 @@ async function runAttempt(run: TicketRun): Promise<RunResult> {
     });
   }
   await attempt.enter('publishing');
-  const { clearance, notes } = await clear(deps, sandbox, outcome, attempt, signal);
+  const { clearance, notes } = await clear(deps, sandbox, outcome, attempt, signal, run.checksAhead);
   if (!clearance.ok) {
     return await attempt.settle('rejected', {
       code: ErrorCode.GuardrailRejected,
@@ -223,6 +228,7 @@ async function driveLoop(run: TicketRun, sandbox: Sandbox): Promise<LoopOutcome>
     evidenceDir,
     signal,
     clarifications: () => run.clarifications,
+    checksAhead: run.checksAhead,
   });
   let sawUsage = false;
   for (;;) {
@@ -350,6 +356,7 @@ async function release(run: TicketRun): Promise<void> {
   } catch (error) {
     run.deps.log?.warn({ err: error, ticketId: run.attempt.id }, 'sealing the evidence manifest failed');
   }
+  run.checksAhead?.close();
   if (!run.sandbox) return;
   // A retried attempt needs the branch free, and a kept worktree would still hold it checked out.
   const status = run.attempt.ticket.status;

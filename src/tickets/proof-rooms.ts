@@ -5,28 +5,44 @@
  * apps: a room that served an earlier proof has its app restarted first, so no proof sees state
  * (in-memory data, cached templates) that an earlier one left behind.
  */
+import type { RouteShot } from '../evidence/routes.ts';
 import type { AppHandle, Room, Sandbox } from '../sandbox/types.ts';
+import type { BasePool } from './base-pool.ts';
 
 export interface RunningRoom {
   room: Room;
   app: AppHandle;
+  /** The base app's cached before-screenshots, copied into the evidence. */
+  before?: (outDir: string) => Promise<RouteShot[]>;
 }
 
 export class ProofRooms {
   private readonly sandbox: Sandbox;
+  private readonly bases?: BasePool;
   private baseRoom?: Promise<RunningRoom>;
   private headRoom?: { tree: string; running: Promise<RunningRoom> };
   /** Rooms whose app already served a proof. */
   private readonly served = new WeakSet<RunningRoom>();
 
-  constructor(sandbox: Sandbox) {
+  /** `bases`: where the base app comes from (a warm one of the ticket's own); default: opened here. */
+  constructor(sandbox: Sandbox, bases?: BasePool) {
     this.sandbox = sandbox;
+    this.bases = bases;
+  }
+
+  /** Starts the base app ahead of the proof (beside the coding); no proof has used it yet. */
+  warmBase(): void {
+    this.startBase().catch(() => undefined);
   }
 
   async base(): Promise<RunningRoom> {
-    this.baseRoom ??= this.open(this.sandbox.baseCommit, 'base');
+    return this.fresh(await this.startBase());
+  }
+
+  private startBase(): Promise<RunningRoom> {
+    this.baseRoom ??= this.bases ? this.bases.take(this.sandbox) : this.open(this.sandbox.baseCommit, 'base');
     this.baseRoom.catch(() => (this.baseRoom = undefined));
-    return this.fresh(await this.baseRoom);
+    return this.baseRoom;
   }
 
   async head(tree: string): Promise<RunningRoom> {

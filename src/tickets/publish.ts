@@ -12,14 +12,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import {
-  attach,
-  publishable,
-  type Candidate,
-  type CheckResult,
-  type Clearance,
-  type Publishable,
-} from '../core/candidate.ts';
+import { attach, publishable, type Candidate, type Clearance, type Publishable } from '../core/candidate.ts';
 import { redact } from '../core/redact.ts';
 import { sealManifest } from '../evidence/manifest.ts';
 import { standing } from '../core/reviews.ts';
@@ -31,6 +24,7 @@ import { diffTrees } from '../sandbox/tree.ts';
 import type { Sandbox } from '../sandbox/types.ts';
 import type { Attempt } from './attempt.ts';
 import { addProofTest } from './proof-test.ts';
+import { runChecks, type ChecksAhead } from './checks-ahead.ts';
 
 /** What the publish stages need of the pipeline's dependencies. */
 export interface PublishDeps {
@@ -55,43 +49,28 @@ export async function guard(sandbox: Sandbox, c: Candidate, attempt: Attempt): P
 }
 
 /**
- * `.loopwright.yml` `checks` on a fresh clean checkout of the tree, in a room of its own, after
- * the agent's app and every process it left are stopped. The first failing check ends the stage.
+ * `.loopwright.yml` `checks` on a fresh clean checkout of the tree, in a room of its own. The run
+ * started beside the proof on this very tree is taken when it finished (checks-ahead.ts); else the
+ * checks run now, after the agent's app and every process it left are stopped. The first failing
+ * check ends the stage.
  */
 export async function check(
   sandbox: Sandbox,
   c: Candidate,
-  opts: { signal: AbortSignal; timeoutMs: number; attempt: Attempt },
+  opts: { signal: AbortSignal; timeoutMs: number; attempt: Attempt; ahead?: ChecksAhead },
 ): Promise<Candidate> {
   await sandbox.stopAgent();
-  const results: CheckResult[] = [];
-  const commands = sandbox.settings.checks;
-  if (commands.length > 0) {
-    const room = await sandbox.openRoom(c.tree, 'checks');
-    try {
-      for (const command of commands) {
-        opts.signal.throwIfAborted();
-        const r = await room.exec(command, { timeoutMs: opts.timeoutMs, signal: opts.signal });
-        const ok = r.exitCode === 0 && !r.timedOut;
-        results.push({ command, ok, durationMs: Math.round(r.durationMs) });
-        const tail = ok ? '' : `; its output ends with: ${redact(r.output.slice(-400))}`;
-        await opts.attempt.append({
-          type: 'log',
-          level: ok ? 'info' : 'warn',
-          text: `check \`${command}\`: ${ok ? 'passed' : 'failed'}${tail}`,
-        });
-        if (!ok) break;
-      }
-    } finally {
-      await room.close().catch(() => undefined);
-    }
-  }
-  return attach(c, 'checks', { ok: results.every((r) => r.ok), results });
+  const run =
+    (await opts.ahead?.resultFor(c.tree)) ??
+    (await runChecks(sandbox, c.tree, { signal: opts.signal, timeoutMs: opts.timeoutMs }));
+  for (const line of run.lines) await opts.attempt.append({ type: 'log', ...line });
+  return attach(c, 'checks', { ok: run.results.every((r) => r.ok), results: run.results });
 }
 
 /**
  * Whether the loop's candidate may be published: the proof test added (when configured), guard,
- * check, then `publishable`. `notes` are for the PR body.
+ * check, then `publishable`. `notes` are for the PR body. Checks run early by `ahead` count only
+ * for the very tree cleared (with a proof test added, that is a new tree: its checks run here).
  */
 export async function clear(
   deps: PublishDeps,
@@ -99,6 +78,7 @@ export async function clear(
   outcome: LoopOutcome,
   attempt: Attempt,
   signal: AbortSignal,
+  ahead?: ChecksAhead,
 ): Promise<{ candidate?: Candidate; clearance: Clearance; notes?: string[] }> {
   if (!outcome.candidate) {
     return {
@@ -116,7 +96,7 @@ export async function clear(
     chromiumPath: deps.config.chromiumPath,
   });
   let c = await guard(sandbox, tested.candidate, attempt);
-  if (c.guardrails?.ok) c = await check(sandbox, c, { signal, timeoutMs, attempt });
+  if (c.guardrails?.ok) c = await check(sandbox, c, { signal, timeoutMs, attempt, ahead });
   const clearance = publishable(c, { allowDraft: outcome.draft === true });
   return { candidate: c, clearance, notes: tested.note ? [tested.note] : [] };
 }

@@ -52,7 +52,9 @@ describe('prove', () => {
       baseUrl: oldApp.url,
       headUrl: newApp.url,
       routes: [ROUTE],
+      // The head runs pass: a longer bound costs nothing, and the base run beside them loads the machine.
       ...fast,
+      stepTimeoutMs: 5_000,
     });
     expect(result.outcome).toBe('proven');
     expect(result.feedback).toContain('fails at step 4 (expect_hidden)');
@@ -115,8 +117,8 @@ describe('prove', () => {
     expect(statSync(path.join(dir, 'head.gif')).size).toBeLessThanOrEqual(2 * 1024 * 1024);
 
     const spec = readFileSync(path.join(dir, 'proof.spec.ts'), 'utf8');
-    expect(spec).toContain("await page.getByRole('button', { name: 'Refunds' }).click({ timeout: 1500 });");
-    expect(spec).toContain("await expect(page.getByTestId('series-refunds')).toBeHidden({ timeout: 1500 });");
+    expect(spec).toContain("await page.getByRole('button', { name: 'Refunds' }).click({ timeout: 5000 });");
+    expect(spec).toContain("await expect(page.getByTestId('series-refunds')).toBeHidden({ timeout: 5000 });");
 
     // The transcript and the diff, written later by others, are listed after a rescan.
     writeFileSync(path.join(dir, 'transcript.jsonl'), '{"type":"message"}\n');
@@ -148,6 +150,13 @@ describe('prove', () => {
     expect(result.runs).toHaveLength(1);
     expect(result.evidence).toBeUndefined();
     expect(existsSync(path.join(dirFor('t-base'), 'manifest.json'))).toBe(true);
+    // The head runs went beside the base run; a verdict that does not use them leaves none of their files.
+    const manifest = JSON.parse(
+      readFileSync(path.join(dirFor('t-base'), 'manifest.json'), 'utf8'),
+    ) as EvidenceManifest;
+    const paths = manifest.artifacts.map((a) => a.path);
+    expect(paths.filter((p) => /^(head|trace)|steps\/head/.test(p))).toEqual([]);
+    expect(paths).toContain('base.webm');
   });
 
   it('flaky: passes then fails on a page that changes behaviour per load', async () => {

@@ -9,8 +9,10 @@ import { configSchema, type Config } from '../../src/config/schema.ts';
 import { readTargetSettings } from '../../src/config/target.ts';
 import { attach, type Candidate } from '../../src/core/candidate.ts';
 import { stamp, type ProofOutcomeKind, type TicketEvent } from '../../src/core/events.ts';
+import { LocalForge } from '../../src/forge/local.ts';
 import type { LoopOutcome } from '../../src/loop/index.ts';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.ts';
+import { openTickets, type Tickets } from '../../src/tickets/index.ts';
 import type { LoopRunInput, LoopRunner } from '../../src/tickets/pipeline.ts';
 import { dirSandboxParts, execIn } from '../helpers/dir-sandbox.ts';
 import { git as sh } from '../helpers/git.ts';
@@ -36,6 +38,25 @@ export function makeSourceDir(root: string): string {
 
 export function testConfig(home: string, over: Partial<Config> = {}): Config {
   return { ...configSchema.parse({ home, sandbox: 'none' }), ...over };
+}
+
+/** The pipeline's world on one home: tickets on PGlite, the local forge on a fixture repo, test sandboxes. */
+export async function openForgeWorld(
+  home: string,
+  config: Config,
+): Promise<{ t: Tickets; forge: LocalForge; sandboxes: DirSandboxes }> {
+  const t = await openTickets(config);
+  const forge = new LocalForge({
+    db: t.db,
+    home,
+    name: 'fixture',
+    baseBranch: 'main',
+    publicUrl: 'http://127.0.0.1:4700',
+    author: { name: 'Loopwright', email: 'lw@example.com' },
+    source: makeSourceDir(home),
+  });
+  await forge.ensureRepo();
+  return { t, forge, sandboxes: new DirSandboxes(home, () => forge.cloneUrl()) };
 }
 
 /** Sandboxes as plain clones of the forge repo; counts acquires, teardowns and sweeps. */
@@ -120,6 +141,8 @@ export interface ScriptOptions {
   file?: string;
   /** The proof outcome attached to the candidate (default proven); 'none': no candidate at all. */
   proof?: ProofOutcomeKind | 'none';
+  /** Called where the loop would prove: after the edit, with the tree snapshotted then. */
+  onProve?: (input: LoopRunInput, tree: string) => Promise<void> | void;
 }
 
 /** A scripted loop: edits a file, goes through the stages, reports usage, returns an outcome. */
@@ -162,6 +185,7 @@ export function scriptedRunner(opts: ScriptOptions = {}): LoopRunner & { runs: s
     if (opts.throwError !== undefined) throw opts.throwError;
     yield stamp({ type: 'usage', agent: 'coder', model: 'replay-coder', usage, modelMs: 40 });
     yield stamp({ type: 'stage', stage: 'verifying' });
+    if (opts.onProve) await opts.onProve(input, (await input.sandbox.snapshot()).tree);
     yield stamp({ type: 'proof', outcome: 'proven', detail: 'fails on base, passes twice' });
     yield stamp({ type: 'stage', stage: 'reviewing' });
     yield stamp({ type: 'review', verdict: 'approve', comments: [], round: 1 });

@@ -2,19 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodedError, ErrorCode } from '../../src/core/errors.ts';
-import { LocalForge } from '../../src/forge/local.ts';
-import { openTickets, type Tickets } from '../../src/tickets/index.ts';
+import type { LocalForge } from '../../src/forge/local.ts';
+import type { Tickets } from '../../src/tickets/index.ts';
 import { evidenceDirOf, runTicket, type LoopRunner, type PipelineDeps } from '../../src/tickets/pipeline.ts';
 import { startWorker } from '../../src/tickets/worker.ts';
-import {
-  DirSandboxes,
-  makeSourceDir,
-  scriptedRunner,
-  sh,
-  tempHome,
-  testConfig,
-  type ScriptOptions,
-} from './helpers.ts';
+import type { DirSandboxes } from './helpers.ts';
+import { openForgeWorld, scriptedRunner, sh, tempHome, testConfig, type ScriptOptions } from './helpers.ts';
 
 describe('pipeline on PGlite with the local forge', () => {
   const tmp = tempHome('lw-pipe-');
@@ -32,18 +25,7 @@ describe('pipeline on PGlite with the local forge', () => {
   });
 
   beforeAll(async () => {
-    t = await openTickets(config);
-    forge = new LocalForge({
-      db: t.db,
-      home: tmp.home,
-      name: 'fixture',
-      baseBranch: 'main',
-      publicUrl: 'http://127.0.0.1:4700',
-      author: { name: 'Loopwright', email: 'lw@example.com' },
-      source: makeSourceDir(tmp.home),
-    });
-    await forge.ensureRepo();
-    sandboxes = new DirSandboxes(tmp.home, () => forge.cloneUrl());
+    ({ t, forge, sandboxes } = await openForgeWorld(tmp.home, config));
   });
   afterAll(async () => {
     await t?.close();

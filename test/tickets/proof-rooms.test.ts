@@ -78,4 +78,16 @@ describe('proof rooms', () => {
     await rooms.close();
     expect(opened.every((o) => o.closed)).toBe(true);
   });
+
+  it('a base app warmed up beside the coding counts as unused: the first proof does not restart it', async () => {
+    const { sandbox, opened } = fakeSandbox();
+    const rooms = new ProofRooms(sandbox);
+    rooms.warmBase();
+    const first = await rooms.base();
+    expect((first.app as CountingApp).starts).toBe(1);
+    expect(opened.map((o) => o.treeish)).toEqual(['base-commit']);
+    expect((await rooms.base()).app).toBe(first.app);
+    expect((first.app as CountingApp).starts).toBe(2);
+    await rooms.close();
+  });
 });
