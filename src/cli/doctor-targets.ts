@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import type { Config } from '../config/schema.ts';
 import { parseTargetSettings } from '../config/target.ts';
 import { resolveTargets, type Target } from '../config/targets.ts';
+import { gitAuthEnv } from '../forge/github-git.ts';
 import { mirrorDirFor, normalizeRepoUrl } from '../sandbox/workspace.ts';
 import type { CheckResult } from './doctor.ts';
 import { DATADESK_DIR } from './runtime.ts';
@@ -33,7 +34,8 @@ async function checkTarget(config: Config, t: Target): Promise<CheckResult> {
   const name = `target ${t.name}`;
   const where = t.repo ?? 'the bundled Datadesk';
   try {
-    await checkRepoReachable(t);
+    // A private GitHub repo answers only with the token (as at start-up, target-runtime.ts).
+    await checkRepoReachable(t, t.repo ? gitAuthEnv(t.repo, config.githubToken) : {});
   } catch (error) {
     const e = error as Error & { hint?: string };
     return { name, verdict: 'fail', detail: e.message, fix: e.hint, required: true };
