@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { LOOPWRIGHT_BROWSERS_PATH } from './src/browser/browsers-path.ts';
+import { dbTemplatePath } from './test/helpers/db-template.ts';
 import { TwoCoreSequencer } from './vitest.schedule.ts';
 
 export default defineConfig({
@@ -11,7 +12,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Test files load Playwright in-process, as the CLI does after pinning this (browsers-path.ts).
-    env: { PLAYWRIGHT_BROWSERS_PATH: process.env.PLAYWRIGHT_BROWSERS_PATH || LOOPWRIGHT_BROWSERS_PATH },
+    // Fresh homes copy one migrated database instead of each running initdb (db-template.ts).
+    env: {
+      PLAYWRIGHT_BROWSERS_PATH: process.env.PLAYWRIGHT_BROWSERS_PATH || LOOPWRIGHT_BROWSERS_PATH,
+      LOOPWRIGHT_DB_TEMPLATE: dbTemplatePath(),
+    },
+    globalSetup: ['test/global-setup.ts'],
     maxWorkers: 2,
     // One end-to-end file at a time, unit files beside it (vitest.schedule.ts).
     sequence: { sequencer: TwoCoreSequencer },

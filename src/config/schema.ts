@@ -44,6 +44,12 @@ const settingsSchema = z.object({
   publicUrl: z.string().url().optional(),
   uiToken: z.string().min(8, 'must be at least 8 characters').optional(),
   databaseUrl: z.string().optional(),
+  /**
+   * A PGlite data dir copied into a home that has no database yet, instead of initialising one
+   * (initdb and the migrations cost several CPU seconds). For tests, benchmarks and anything else
+   * that opens many fresh homes; it must come from the same Loopwright version.
+   */
+  dbTemplate: z.string().optional(),
 
   openaiApiKey: z.string().optional(),
   openaiBaseUrl: z.string().url().optional(),
@@ -174,6 +180,7 @@ export const ENV_KEYS: Record<string, keyof Config> = {
   LOOPWRIGHT_SLACK_ALLOW_BOTS: 'slackAllowBots',
   LOOPWRIGHT_TRAJECTORY: 'trajectory',
   LOOPWRIGHT_LEASE_SECONDS: 'leaseSeconds',
+  LOOPWRIGHT_DB_TEMPLATE: 'dbTemplate',
   GITHUB_APP_ID: 'githubAppId',
   GITHUB_APP_PRIVATE_KEY: 'githubAppPrivateKey',
   GITHUB_APP_INSTALLATION_ID: 'githubInstallationId',

@@ -3,7 +3,7 @@
  * default, a Postgres server when DATABASE_URL is set. Both run the same SQL through this small
  * interface, and pg-boss runs on either through `executeSql`.
  */
-import { mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { CodedError, ErrorCode } from '../core/errors.ts';
@@ -33,9 +33,23 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
-export async function openDb(config: Pick<Config, 'home' | 'databaseUrl'>): Promise<Db> {
+export async function openDb(config: Pick<Config, 'home' | 'databaseUrl' | 'dbTemplate'>): Promise<Db> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
-  return openPglite(path.join(config.home, 'db'));
+  return openPglite(path.join(config.home, 'db'), config.dbTemplate);
+}
+
+/**
+ * A new data dir starts as a copy of `template` (a data dir some earlier process initialised and
+ * closed) when one is given and holds a database; otherwise PGlite initialises it.
+ */
+function seedFromTemplate(dir: string, template: string | undefined): void {
+  if (!template || existsSync(path.join(dir, 'PG_VERSION'))) return;
+  if (!existsSync(path.join(template, 'PG_VERSION'))) {
+    throw new CodedError(ErrorCode.ConfigInvalid, `LOOPWRIGHT_DB_TEMPLATE ${template} holds no database`, {
+      hint: 'point it at the db folder of a closed Loopwright home, or unset it',
+    });
+  }
+  cpSync(template, dir, { recursive: true });
 }
 
 /** Parameterless SQL may hold several statements (pg-boss's migrations): PGlite `exec`; else `query`. */
@@ -59,8 +73,9 @@ function pgliteQueryable(pg: {
   };
 }
 
-export async function openPglite(dir: string): Promise<Db> {
+export async function openPglite(dir: string, template?: string): Promise<Db> {
   mkdirSync(dir, { recursive: true });
+  seedFromTemplate(dir, template);
   const { PGlite } = await import('@electric-sql/pglite');
   let pg;
   try {

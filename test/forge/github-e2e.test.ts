@@ -21,6 +21,7 @@ import { TOKEN } from '../fakes/github/harness.ts';
 import { filesContaining, objectsContaining, sh } from '../fakes/github/repos.ts';
 import { serverError, startFakeGitHub, type FakeGitHub } from '../fakes/github/server.ts';
 import { memoryLogger } from '../fakes/github/setup.ts';
+import { dbTemplateEnv } from '../helpers/db-template.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIX = path.join(ROOT, 'test/cli/fixtures');
@@ -60,6 +61,7 @@ describe('GitHub end to end: a ticket through the pipeline to one PR', () => {
     const config = loadConfig({
       cwd: root,
       env: {
+        ...dbTemplateEnv(),
         GITHUB_TOKEN: TOKEN,
         GITHUB_API_URL: api.url,
         LOOPWRIGHT_GITHUB_REPO: 'acme/tiny',
@@ -294,6 +296,7 @@ describe('GitHub App auth through the runtime', () => {
     const config = loadConfig({
       cwd: root,
       env: {
+        ...dbTemplateEnv(),
         GITHUB_APP_ID: '4242',
         GITHUB_APP_PRIVATE_KEY: privateKey
           .export({ type: 'pkcs1', format: 'pem' })

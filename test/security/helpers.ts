@@ -20,6 +20,7 @@ import { runTicket, type LoopRunner } from '../../src/tickets/pipeline.ts';
 import { memoryLogger } from '../fakes/github/setup.ts';
 import { git } from '../helpers/git.ts';
 import { isolationSkipReason } from '../sandbox/helpers.ts';
+import { dbTemplateEnv } from '../helpers/db-template.ts';
 
 /** Why these tests cannot run here (undefined under CI=true: there a missing piece fails them). */
 export const skipReason = isolationSkipReason();
@@ -174,6 +175,7 @@ export async function openWorld(
     ...loadConfig({
       cwd: root,
       env: {
+        ...dbTemplateEnv(),
         LOOPWRIGHT_HOME: home,
         LOOPWRIGHT_REPO: repo,
         LOOPWRIGHT_TARGET: 'shop',

@@ -16,6 +16,7 @@ import { startSlackWorld, type SlackWorld } from './helpers/world.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../fakes/slack/server.ts';
 import { tempHome } from '../tickets/helpers.ts';
 import { eventBody, reaction, SIGNING_SECRET, signedHeaders, waitFor } from './helpers/harness.ts';
+import { dbTemplateEnv } from '../helpers/db-template.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIX = path.join(ROOT, 'test/cli/fixtures');
@@ -35,6 +36,7 @@ describe('Slack end to end with the scripted model', () => {
     const config = loadConfig({
       cwd: tmp.home,
       env: {
+        ...dbTemplateEnv(),
         LOOPWRIGHT_HOME: path.join(tmp.home, 'home'),
         LOOPWRIGHT_PORT: String(20000 + Math.floor(Math.random() * 20000)),
         LOOPWRIGHT_REPO: path.join(FIX, 'tiny-app'),

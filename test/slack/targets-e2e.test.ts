@@ -19,6 +19,7 @@ import { finished, launch } from '../cli/process.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack/server.ts';
 import { tempHome } from '../tickets/helpers.ts';
 import { eventBody, reaction, signedHeaders, SIGNING_SECRET, waitFor } from './helpers/harness.ts';
+import { dbTemplateEnv } from '../helpers/db-template.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIX = path.join(ROOT, 'test/cli/fixtures');
@@ -68,6 +69,7 @@ describe('two targets in one process, routed from Slack', () => {
     configFile = path.join(tmp.home, 'loopwright.config.json');
     writeFileSync(configFile, JSON.stringify(targets(notebooks)));
     env = {
+      ...dbTemplateEnv(),
       LOOPWRIGHT_CONFIG: configFile,
       LOOPWRIGHT_HOME: path.join(tmp.home, 'home'),
       LOOPWRIGHT_PORT: String(20000 + Math.floor(Math.random() * 20000)),

@@ -16,6 +16,7 @@ import { openTickets, type Tickets } from '../../src/tickets/index.ts';
 import type { LoopRunInput, LoopRunner } from '../../src/tickets/pipeline.ts';
 import { dirSandboxParts, execIn } from '../helpers/dir-sandbox.ts';
 import { git as sh } from '../helpers/git.ts';
+import { dbTemplateEnv } from '../helpers/db-template.ts';
 
 export function tempHome(prefix = 'lw-test-'): { home: string; cleanup(): void } {
   const home = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -37,7 +38,7 @@ export function makeSourceDir(root: string): string {
 }
 
 export function testConfig(home: string, over: Partial<Config> = {}): Config {
-  return { ...configSchema.parse({ home, sandbox: 'none' }), ...over };
+  return { ...configSchema.parse({ home, sandbox: 'none', dbTemplate: dbTemplateEnv().LOOPWRIGHT_DB_TEMPLATE }), ...over };
 }
 
 /** The pipeline's world on one home: tickets on PGlite, the local forge on a fixture repo, test sandboxes. */

@@ -19,6 +19,7 @@ import { memoryLogger } from '../fakes/github/setup.ts';
 import { copyDatadeskSources, DATADESK, datadeskUnavailable, startVite } from '../helpers/datadesk.ts';
 import { git } from '../helpers/git.ts';
 import { isolationSkipReason } from '../sandbox/helpers.ts';
+import { dbTemplateEnv } from '../helpers/db-template.ts';
 
 const skip = isolationSkipReason() ?? datadeskUnavailable();
 
@@ -39,6 +40,7 @@ describe.skipIf(skip)('the proof kept as a Playwright test in the repository', (
     const config = loadConfig({
       cwd: root,
       env: {
+        ...dbTemplateEnv(),
         LOOPWRIGHT_HOME: path.join(root, 'home'),
         LOOPWRIGHT_REPO: repo,
         LOOPWRIGHT_POOL_SIZE: '0',

@@ -6,9 +6,10 @@ import { openDb } from '../../../src/tickets/db.ts';
 import { migrate } from '../../../src/tickets/migrations.ts';
 import { createTicketStore } from '../../../src/tickets/store.ts';
 import type { TicketStore } from '../../../src/tickets/types.ts';
+import { dbTemplateEnv } from '../../helpers/db-template.ts';
 
 export async function openRealStore(home: string): Promise<TicketStore> {
-  const db = await openDb({ home, databaseUrl: undefined });
+  const db = await openDb({ home, databaseUrl: undefined, dbTemplate: dbTemplateEnv().LOOPWRIGHT_DB_TEMPLATE });
   await migrate(db);
   const store = createTicketStore(db, { defaultTarget: 'datadesk' });
   const close = store.close.bind(store);
