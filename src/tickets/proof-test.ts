@@ -31,6 +31,8 @@ export interface ProofTestOptions {
   timeoutMs: number;
   attempt: Attempt;
   chromiumPath?: string;
+  /** Told the new tree before its test runs, so work on that tree (its checks) can start beside. */
+  onTree?: (tree: string) => void;
 }
 
 /** The candidate (with the test added, or as it was) and what the PR should say about it. */
@@ -56,6 +58,7 @@ export async function addProofTest(
   const rel = proofTestPath(dir, plan);
   const content = redact(toPlaywrightTest(plan));
   const tree = await addFileToTree(sandbox.gitDir, c.tree, { path: rel, content }, sandbox.scratchDir);
+  opts.onTree?.(tree);
   const run = await runInRoom(sandbox, tree, rel, opts);
   await opts.attempt.append({
     type: 'log',

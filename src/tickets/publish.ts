@@ -24,7 +24,7 @@ import { diffTrees } from '../sandbox/tree.ts';
 import type { Sandbox } from '../sandbox/types.ts';
 import type { Attempt } from './attempt.ts';
 import { addProofTest } from './proof-test.ts';
-import { runChecks, type ChecksAhead } from './checks-ahead.ts';
+import { ChecksAhead, runChecks } from './checks-ahead.ts';
 
 /** What the publish stages need of the pipeline's dependencies. */
 export interface PublishDeps {
@@ -69,8 +69,9 @@ export async function check(
 
 /**
  * Whether the loop's candidate may be published: the proof test added (when configured), guard,
- * check, then `publishable`. `notes` are for the PR body. Checks run early by `ahead` count only
- * for the very tree cleared (with a proof test added, that is a new tree: its checks run here).
+ * check, then `publishable`. `notes` are for the PR body. Checks run early count only for the very
+ * tree cleared: `ahead`'s for the proven tree, and for the tree with the proof test added, the
+ * run started beside that test.
  */
 export async function clear(
   deps: PublishDeps,
@@ -89,16 +90,25 @@ export async function clear(
     };
   }
   const timeoutMs = deps.config.budgets.toolTimeoutMs;
-  const tested = await addProofTest(sandbox, outcome.candidate, outcome.proof?.plan, {
-    signal,
-    timeoutMs,
-    attempt,
-    chromiumPath: deps.config.chromiumPath,
-  });
-  let c = await guard(sandbox, tested.candidate, attempt);
-  if (c.guardrails?.ok) c = await check(sandbox, c, { signal, timeoutMs, attempt, ahead });
-  const clearance = publishable(c, { allowDraft: outcome.draft === true });
-  return { candidate: c, clearance, notes: tested.note ? [tested.note] : [] };
+  // The tree with the proof test gets its checks beside the test's own run (both in clean rooms);
+  // the proven tree's checks, started beside the proof, stay for when the test is not added.
+  const withTest = new ChecksAhead(sandbox, { timeoutMs });
+  try {
+    const tested = await addProofTest(sandbox, outcome.candidate, outcome.proof?.plan, {
+      signal,
+      timeoutMs,
+      attempt,
+      chromiumPath: deps.config.chromiumPath,
+      onTree: (tree) => withTest.start(tree),
+    });
+    const early = tested.candidate.proofTest ? withTest : ahead;
+    let c = await guard(sandbox, tested.candidate, attempt);
+    if (c.guardrails?.ok) c = await check(sandbox, c, { signal, timeoutMs, attempt, ahead: early });
+    const clearance = publishable(c, { allowDraft: outcome.draft === true });
+    return { candidate: c, clearance, notes: tested.note ? [tested.note] : [] };
+  } finally {
+    withTest.close();
+  }
 }
 
 /** Evidence sealed and published, then one commit of exactly the cleared tree, pushed, as a PR. */

@@ -4,7 +4,7 @@
  * own `npm run dev` (or Vite directly) on a free port. Copies keep the vite cache out of the real tree.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -183,3 +183,23 @@ export const legendPlan = {
     { action: 'screenshot', caption: 'Refunds line hidden' },
   ],
 } as const;
+
+/**
+ * A warm dependency cache in `home` for a Datadesk copy: Datadesk's installed node_modules,
+ * hardlinked where the first ticket's `install` would have put them (src/sandbox/deps.ts), so a
+ * test that is not about installing skips the cold `npm ci` of its first ticket (half a minute on
+ * a 2-core machine). The key is computed as a ticket computes it, from the lockfile and `install`.
+ */
+export async function warmDatadeskDeps(home: string): Promise<void> {
+  const { depsKey, ensureDeps, linkCopy } = await import('../../src/sandbox/deps.ts');
+  const { readTargetSettings } = await import('../../src/config/target.ts');
+  const key = depsKey(DATADESK, readTargetSettings(DATADESK).install);
+  if (!key) return;
+  const seed = path.join(home, 'deps', `seed-${process.pid}`, 'node_modules');
+  mkdirSync(path.dirname(seed), { recursive: true });
+  await ensureDeps(home, key, async () => {
+    await linkCopy(path.join(DATADESK, 'node_modules'), seed);
+    return seed;
+  });
+  rmSync(path.dirname(seed), { recursive: true, force: true });
+}

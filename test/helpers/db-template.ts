@@ -24,7 +24,13 @@ export function dbTemplatePath(): string {
     const file = path.join(ROOT, rel);
     hash.update(existsSync(file) ? readFileSync(file) : rel);
   }
-  return path.join(ROOT, 'node_modules', '.cache', 'loopwright', `db-template-${hash.digest('hex').slice(0, 12)}`);
+  return path.join(
+    ROOT,
+    'node_modules',
+    '.cache',
+    'loopwright',
+    `db-template-${hash.digest('hex').slice(0, 12)}`,
+  );
 }
 
 /** Opens the tickets layer once on a scratch home and keeps its closed database as the template. */

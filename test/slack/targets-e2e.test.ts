@@ -20,6 +20,7 @@ import { startFakeSlack, type FakeSlack } from '../fakes/slack/server.ts';
 import { tempHome } from '../tickets/helpers.ts';
 import { eventBody, reaction, signedHeaders, SIGNING_SECRET, waitFor } from './helpers/harness.ts';
 import { dbTemplateEnv } from '../helpers/db-template.ts';
+import { warmDatadeskDeps } from '../helpers/datadesk.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIX = path.join(ROOT, 'test/cli/fixtures');
@@ -78,6 +79,7 @@ describe('two targets in one process, routed from Slack', () => {
       SLACK_API_URL: fake.url,
     };
     const config = loadConfig({ cwd: tmp.home, env });
+    await warmDatadeskDeps(config.home);
     world = await startSlackWorld(config, log);
     ({ rt, server } = world);
   }, 120_000);

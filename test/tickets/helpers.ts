@@ -38,7 +38,10 @@ export function makeSourceDir(root: string): string {
 }
 
 export function testConfig(home: string, over: Partial<Config> = {}): Config {
-  return { ...configSchema.parse({ home, sandbox: 'none', dbTemplate: dbTemplateEnv().LOOPWRIGHT_DB_TEMPLATE }), ...over };
+  return {
+    ...configSchema.parse({ home, sandbox: 'none', dbTemplate: dbTemplateEnv().LOOPWRIGHT_DB_TEMPLATE }),
+    ...over,
+  };
 }
 
 /** The pipeline's world on one home: tickets on PGlite, the local forge on a fixture repo, test sandboxes. */
