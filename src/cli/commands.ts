@@ -6,18 +6,8 @@ import { asCodedError, CodedError, ErrorCode } from '../core/errors.ts';
 import { logger } from '../core/log.ts';
 import { runDemo, runOne } from './run.ts';
 import { runStart, runWorkerOnly } from './serve.ts';
+import type { Flags } from './flags.ts';
 import { runStatus, runSubmit } from './submit.ts';
-
-export interface Flags {
-  'no-worker'?: boolean;
-  target?: string;
-  wait?: boolean;
-  json?: boolean;
-  id?: string;
-  fix?: boolean;
-  serve?: boolean;
-  quiet?: boolean;
-}
 
 const log = logger('cli');
 

@@ -6,7 +6,7 @@
  */
 import { checkProofRecording } from '../browser/selfcheck.ts';
 import type { Config } from '../config/schema.ts';
-import type { CheckResult } from './doctor.ts';
+import type { CheckResult } from './check-result.ts';
 
 export async function checkProof(config: Config): Promise<CheckResult> {
   const result = await checkProofRecording({ config });

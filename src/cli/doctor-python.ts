@@ -12,7 +12,7 @@ import type { Config } from '../config/schema.ts';
 import { parseTargetSettings } from '../config/target.ts';
 import { gitOut } from '../sandbox/git.ts';
 import { pythonTarget, SANDBOX_PATH } from '../sandbox/python-env.ts';
-import type { CheckResult } from './doctor.ts';
+import type { CheckResult } from './check-result.ts';
 
 const run = promisify(execFile);
 const PROBE = 'import sys, venv, ensurepip; print(sys.version.split()[0])';

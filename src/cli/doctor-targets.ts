@@ -11,7 +11,7 @@ import { parseTargetSettings } from '../config/target.ts';
 import { resolveTargets, type Target } from '../config/targets.ts';
 import { gitAuthEnv } from '../forge/github-git.ts';
 import { mirrorDirFor, normalizeRepoUrl } from '../sandbox/workspace.ts';
-import type { CheckResult } from './doctor.ts';
+import type { CheckResult } from './check-result.ts';
 import { DATADESK_DIR } from './runtime.ts';
 import { checkRepoReachable } from './target-runtime.ts';
 

@@ -17,21 +17,12 @@ import {
 import { integrations } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { checkIsolation } from '../sandbox/index.ts';
+import type { CheckResult, Verdict } from './check-result.ts';
 import { checkTargetPython } from './doctor-python.ts';
 import { checkProof } from './doctor-proof.ts';
 import { checkTargets } from './doctor-targets.ts';
 
 const run = promisify(execFile);
-
-export type Verdict = 'ok' | 'warn' | 'fail' | 'off';
-export interface CheckResult {
-  name: string;
-  verdict: Verdict;
-  detail: string;
-  /** What to run or set to fix it. */
-  fix?: string;
-  required: boolean;
-}
 
 const APT_PACKAGES: Record<string, string> = {
   chromium: 'chromium',

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../core/log.ts';
 import { isTerminal, type Ticket } from '../core/ticket.ts';
 import { runTicket } from '../tickets/pipeline.ts';
-import type { Flags } from './commands.ts';
+import type { Flags } from './flags.ts';
 import { followTicket, summarize } from './progress.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { startWebFor, untilSignal } from './serve.ts';

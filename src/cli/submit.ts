@@ -10,7 +10,7 @@ import { openDb } from '../tickets/db.ts';
 import { openTickets } from '../tickets/index.ts';
 import { migrate } from '../tickets/migrations.ts';
 import { createTicketStore } from '../tickets/store.ts';
-import type { Flags } from './commands.ts';
+import type { Flags } from './flags.ts';
 import { followTicket, httpSource, summarize, type TicketSource } from './progress.ts';
 import { publicUrlOf } from './runtime.ts';
 
