@@ -28,6 +28,7 @@ export const HEAVY: Record<string, number> = {
   'test/loop/datadesk.test.ts': 52,
   'test/tickets/proof-test.test.ts': 200,
   'test/tickets/proof-test-refused.test.ts': 60,
+  'test/tickets/proof-test-disagree.test.ts': 100,
   'test/python/flask-e2e.test.ts': 120,
   'test/cli/worker-health.test.ts': 170,
 };
