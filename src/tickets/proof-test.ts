@@ -100,7 +100,10 @@ async function runInRoom(
         why: `it timed out after ${Math.round(opts.timeoutMs / 1000)} s under @playwright/test against the change: ${redact(r.output.slice(-600))}`,
       };
     }
-    return { ok: false, why: `it failed under @playwright/test against the change: ${testFailure(r.output)}` };
+    return {
+      ok: false,
+      why: `it failed under @playwright/test against the change: ${testFailure(r.output)}`,
+    };
   } finally {
     await room.close().catch(() => undefined);
   }

@@ -18,7 +18,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { depsDir, depsKey, WRITABLE_CACHE_DIRS } from '../../src/sandbox/deps.ts';
 import { DATADESK, datadeskUnavailable } from '../helpers/datadesk.ts';
-import { APP_FILES, APPROVE, finish, openWorld, skipReason, submit, turn, type SecurityWorld } from '../security/helpers.ts';
+import {
+  APP_FILES,
+  APPROVE,
+  finish,
+  openWorld,
+  skipReason,
+  submit,
+  turn,
+  type SecurityWorld,
+} from '../security/helpers.ts';
 
 const INSTALL = 'npm ci --no-audit --no-fund';
 
@@ -103,36 +112,39 @@ function seedDeps(home: string, repo: string): void {
   writeFileSync(path.join(path.dirname(modules), '.complete'), new Date().toISOString());
 }
 
-describe.skipIf(skipReason ?? datadeskUnavailable())('a proof the runner passes and @playwright/test fails', () => {
-  let world: SecurityWorld;
-  beforeAll(async () => {
-    world = await openWorld({}, FILES);
-    seedDeps(world.home, path.join(world.root, 'repo'));
-  }, 120_000);
-  afterAll(() => world?.close());
+describe.skipIf(skipReason ?? datadeskUnavailable())(
+  'a proof the runner passes and @playwright/test fails',
+  () => {
+    let world: SecurityWorld;
+    beforeAll(async () => {
+      world = await openWorld({}, FILES);
+      seedDeps(world.home, path.join(world.root, 'repo'));
+    }, 120_000);
+    afterAll(() => world?.close());
 
-  it('is proven, but publishing leaves the failing spec out and the PR says why', async () => {
-    const { ticket, events, diag } = await world.runTicket([
-      turn('coder', [BUTTON_EDIT]),
-      turn('coder', [submit(PLAN)]),
-      turn('coder', [finish('Add the status button')]),
-      APPROVE,
-    ]);
-    expect(ticket.status, diag).toBe('pr_opened');
-    // The runner's verdict: fails on base, passes twice on the change.
-    const proofs = events.flatMap((e) => (e.type === 'proof' ? [e.outcome] : []));
-    expect(proofs, diag).toEqual(['proven']);
-    expect(ticket.evidence?.proof).toEqual({ base: 'failed', head: ['passed', 'passed'] });
+    it('is proven, but publishing leaves the failing spec out and the PR says why', async () => {
+      const { ticket, events, diag } = await world.runTicket([
+        turn('coder', [BUTTON_EDIT]),
+        turn('coder', [submit(PLAN)]),
+        turn('coder', [finish('Add the status button')]),
+        APPROVE,
+      ]);
+      expect(ticket.status, diag).toBe('pr_opened');
+      // The runner's verdict: fails on base, passes twice on the change.
+      const proofs = events.flatMap((e) => (e.type === 'proof' ? [e.outcome] : []));
+      expect(proofs, diag).toEqual(['proven']);
+      expect(ticket.evidence?.proof).toEqual({ base: 'failed', head: ['passed', 'passed'] });
 
-    // @playwright/test's verdict, in the room: the click hit the inert button.
-    const published = world.published(ticket)!;
-    expect(published.files.filter((f) => f.startsWith('e2e/'))).toEqual([]);
-    expect(published.read('public/index.html')).toContain('Show status');
-    const pr = await world.rt.localForge!.getPullRequest(ticket.pr!.number);
-    expect(pr?.body).toContain(`The proof was not added as \`${SPEC}\``);
-    expect(pr?.body).toContain('failed under @playwright/test against the change');
-    expect(pr?.body).toContain("toBeVisible() failed at `await expect(page.getByText('Ready to ship'))");
-    expect(pr?.body).toContain('lets the page settle before each step');
-    expect(pr?.body).not.toContain('does not depend on @playwright/test');
-  }, 300_000);
-});
+      // @playwright/test's verdict, in the room: the click hit the inert button.
+      const published = world.published(ticket)!;
+      expect(published.files.filter((f) => f.startsWith('e2e/'))).toEqual([]);
+      expect(published.read('public/index.html')).toContain('Show status');
+      const pr = await world.rt.localForge!.getPullRequest(ticket.pr!.number);
+      expect(pr?.body).toContain(`The proof was not added as \`${SPEC}\``);
+      expect(pr?.body).toContain('failed under @playwright/test against the change');
+      expect(pr?.body).toContain("toBeVisible() failed at `await expect(page.getByText('Ready to ship'))");
+      expect(pr?.body).toContain('lets the page settle before each step');
+      expect(pr?.body).not.toContain('does not depend on @playwright/test');
+    }, 300_000);
+  },
+);

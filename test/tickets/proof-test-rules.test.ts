@@ -93,7 +93,7 @@ describe('what a failed proof test says', () => {
     '    Timeout: 2000ms',
     '    Error: element(s) not found',
     '',
-    '      4 |   await page.getByRole(\'button\', { name: \'Show status\' }).click({ timeout: 5000 });',
+    "      4 |   await page.getByRole('button', { name: 'Show status' }).click({ timeout: 5000 });",
     "    > 5 |   await expect(page.getByText('Ready to ship')).toBeVisible({ timeout: 2000 });",
     '        |                                                 ^',
     '        at /tmp/room/e2e/x.spec.ts:5:49',
