@@ -36,6 +36,7 @@ export const HEAVY: Record<string, number> = {
 /** Other files that take a while; anything unlisted is taken as one second. */
 const LIGHT: Record<string, number> = {
   'test/evidence/proof.test.ts': 77,
+  'test/evidence/preview.test.ts': 15,
   'test/web/browser.test.ts': 62,
   'test/slack/sql-store.test.ts': 57,
   'test/forge/local.test.ts': 47,

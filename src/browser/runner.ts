@@ -72,8 +72,10 @@ export async function runPlan(plan: VerificationPlan, opts: RunOptions): Promise
     if (opts.tracePath)
       await context.tracing.start({ screenshots: true, snapshots: true, title: plan.title });
     const page = await context.newPage();
+    // The video starts with the page: step screenshots are placed on its timeline from here.
+    const pageStart = Date.now();
     if (opts.failFast) trackInFlight(page);
-    const steps = await runSteps(page, plan, opts);
+    const steps = await runSteps(page, plan, opts, pageStart);
     if (opts.stepDelayMs) await page.waitForTimeout(opts.stepDelayMs * 2); // the end state stays on screen
     if (opts.tracePath) await context.tracing.stop({ path: opts.tracePath });
     const video = page.video();
@@ -108,7 +110,12 @@ async function guard(context: BrowserContext, opts: RunOptions): Promise<void> {
   );
 }
 
-async function runSteps(page: Page, plan: VerificationPlan, opts: RunOptions): Promise<StepResult[]> {
+async function runSteps(
+  page: Page,
+  plan: VerificationPlan,
+  opts: RunOptions,
+  pageStart: number,
+): Promise<StepResult[]> {
   const results: StepResult[] = [];
   const prefix = opts.prefix ?? opts.label;
   let failed = false;
@@ -131,7 +138,8 @@ async function runSteps(page: Page, plan: VerificationPlan, opts: RunOptions): P
       await runStep(page, step, opts);
       // An expectation just polled the page into the state it checks: no change to wait for.
       const seen = await stepShot(page, shot, opts, step.action.startsWith('expect_'));
-      results.push({ ...base, status: 'passed', durationMs: Date.now() - t0, ...seen });
+      const shotAtMs = Date.now() - pageStart;
+      results.push({ ...base, status: 'passed', durationMs: Date.now() - t0, ...seen, shotAtMs });
     } catch (error) {
       if (error instanceof CodedError) throw error;
       failed = true;
