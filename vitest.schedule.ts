@@ -29,6 +29,7 @@ export const HEAVY: Record<string, number> = {
   'test/tickets/proof-test.test.ts': 200,
   'test/tickets/proof-test-refused.test.ts': 60,
   'test/tickets/proof-test-disagree.test.ts': 100,
+  'test/evidence/preview.test.ts': 15,
   'test/python/flask-e2e.test.ts': 120,
   'test/cli/worker-health.test.ts': 170,
 };
@@ -36,7 +37,6 @@ export const HEAVY: Record<string, number> = {
 /** Other files that take a while; anything unlisted is taken as one second. */
 const LIGHT: Record<string, number> = {
   'test/evidence/proof.test.ts': 77,
-  'test/evidence/preview.test.ts': 15,
   'test/web/browser.test.ts': 62,
   'test/slack/sql-store.test.ts': 57,
   'test/forge/local.test.ts': 47,
