@@ -30,6 +30,7 @@ export const HEAVY: Record<string, number> = {
   'test/tickets/proof-test-refused.test.ts': 60,
   'test/tickets/proof-test-disagree.test.ts': 100,
   'test/evidence/preview.test.ts': 15,
+  'test/browser/text-parity.test.ts': 50,
   'test/python/flask-e2e.test.ts': 120,
   'test/cli/worker-health.test.ts': 170,
 };

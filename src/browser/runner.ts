@@ -280,9 +280,43 @@ async function expectState(
   }
 }
 
-const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+/** @playwright/test's whitespace normalization of text it matches (zero-width and soft hyphens go). */
+const norm = (s: string) =>
+  s
+    .replace(/[\u200b\u00ad]/g, '')
+    .trim()
+    .replace(/\s+/g, ' ');
 
-/** Polls like `toContainText`: one element whose text contains `text` (whitespace normalized). */
+/**
+ * An element's text as `toContainText` reads it (Playwright's `elementText`), not `textContent`:
+ * the text of `<script>`, `<style>` and `<noscript>` does not count, shadow roots do, and a submit
+ * or button `<input>` reads as its value. Runs in the page, so it holds no outside references.
+ */
+function assertionText(root: Node): string {
+  const skip = (e: Element) =>
+    e.nodeName === 'SCRIPT' ||
+    e.nodeName === 'NOSCRIPT' ||
+    e.nodeName === 'STYLE' ||
+    Boolean(e.ownerDocument.head?.contains(e));
+  const text = (node: Node): string => {
+    if (node instanceof Element && skip(node)) return '';
+    if (node instanceof HTMLInputElement && ['submit', 'button', 'reset'].includes(node.type))
+      return node.value;
+    let out = '';
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+      if (child.nodeType === Node.TEXT_NODE) out += child.nodeValue ?? '';
+      else if (child.nodeType === Node.ELEMENT_NODE) out += text(child);
+    }
+    if (node instanceof Element && node.shadowRoot) out += text(node.shadowRoot);
+    return out;
+  };
+  return text(root);
+}
+
+/**
+ * Polls like `toContainText`: one element whose text, read as @playwright/test reads it, contains
+ * `text` (whitespace normalized on both sides), so the proof and the generated test agree.
+ */
 async function expectText(locator: Locator, what: string, text: string, timeout: number): Promise<void> {
   const deadline = Date.now() + timeout;
   let last = '';
@@ -290,7 +324,7 @@ async function expectText(locator: Locator, what: string, text: string, timeout:
   for (;;) {
     count = await locator.count().catch(() => 0);
     if (count === 1) {
-      last = norm((await locator.textContent({ timeout: 1_000 }).catch(() => '')) ?? '');
+      last = norm(await locator.evaluate(assertionText, undefined, { timeout: 1_000 }).catch(() => ''));
       if (last.includes(norm(text))) return;
     }
     if (Date.now() >= deadline) break;
