@@ -158,7 +158,20 @@ describe('queue page', () => {
     expect(new URL(page.url()).search).toBe('');
     // The page never reloaded.
     expect(await page.evaluate(() => (window as unknown as { __sentinel?: number }).__sentinel)).toBe(1);
-    for (const t of [d1, n1, d2, n2]) await store.cancel(t.id, 'test done');
+
+    // Opened filtered, the stream is filtered from the start; a name that is no target shows all.
+    await page.goto(`${server.url}/?target=notebooks`);
+    await page.waitForSelector('#live.on');
+    const d3 = await onTarget('datadesk', 'Dashboards: a tooltip');
+    const n3 = await onTarget('notebooks', 'Notebooks: a tooltip');
+    await expect.poll(() => row(n3.id).count()).toBe(1);
+    expect(await row(d3.id).count()).toBe(0);
+    await page.goto(`${server.url}/?target=nope`);
+    await page.waitForSelector('#live.on');
+    expect(await page.locator('#target-filter').inputValue()).toBe('');
+    const d4 = await onTarget('datadesk', 'Dashboards: a footer');
+    await expect.poll(() => row(d4.id).count()).toBe(1);
+    for (const t of [d1, n1, d2, n2, d3, n3, d4]) await store.cancel(t.id, 'test done');
   });
 
   it('submits a request through the form and lands on its ticket page', async () => {

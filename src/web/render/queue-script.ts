@@ -67,7 +67,9 @@ export const QUEUE_SCRIPT = `
     sortInflight();
   };
   // The target filter: the stream carries only the shown target's rows (the server filters).
-  let target = new URLSearchParams(location.search).get('target') || '';
+  // The server's choice, not the URL's: a name that is no target shows every target.
+  const select = document.getElementById('target-filter');
+  let target = select ? select.value : '';
   let es;
   // While a filter change swaps the tables, live messages wait, then replay onto the new rows.
   let held;
@@ -92,7 +94,6 @@ export const QUEUE_SCRIPT = `
     stream.addEventListener('row', on(place));
     stream.addEventListener('positions', on(positions));
   });
-  const select = document.getElementById('target-filter');
   const apply = async () => {
     target = select.value;
     const url = target ? '/?target=' + encodeURIComponent(target) : '/';
