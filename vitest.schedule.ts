@@ -42,6 +42,7 @@ const LIGHT: Record<string, number> = {
   'test/slack/sql-store.test.ts': 57,
   'test/forge/local.test.ts': 47,
   'test/forge/github.test.ts': 47,
+  'test/forge/github-followup-targets.test.ts': 50,
   'test/tickets/pipeline.test.ts': 46,
   'test/tickets/owners-review.test.ts': 48,
   'test/owners/cli.test.ts': 40,

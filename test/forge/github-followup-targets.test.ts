@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.ts';
 import type { Ticket } from '../../src/core/ticket.ts';
+import { openRuntime } from '../../src/cli/runtime.ts';
+import { startWebFor } from '../../src/cli/serve.ts';
 import { mountGitHubWebhook, startGitHubPollers } from '../../src/forge/github.ts';
 import { signWebhookBody } from '../../src/forge/github-webhook.ts';
 import { openTickets, type Tickets } from '../../src/tickets/index.ts';
@@ -16,9 +18,25 @@ import { startWebServer, type WebServer } from '../../src/web/server.ts';
 import { startGitHubWorld, type GitHubWorld } from '../fakes/github/harness.ts';
 import { startGitHubHost, type FakeGitHubHost } from '../fakes/github/host.ts';
 import { sh } from '../fakes/github/repos.ts';
-import { memoryLogger } from '../fakes/github/setup.ts';
+import { memoryLogger, testConfig } from '../fakes/github/setup.ts';
+import { TOKEN } from '../fakes/github/harness.ts';
 
 const SECRET = 'webhook-secret-for-tests';
+
+/** A comment on acme/notebooks PR #8, as GitHub delivers it. */
+const started = (id: number) =>
+  JSON.stringify({
+    action: 'created',
+    repository: { full_name: 'acme/notebooks' },
+    issue: { number: 8, pull_request: { url: 'x' } },
+    comment: {
+      id,
+      body: '@loopwright and a kernel badge',
+      html_url: `https://github.com/acme/notebooks/pull/8#issuecomment-${id}`,
+      user: { login: 'ana', type: 'User' },
+      author_association: 'MEMBER',
+    },
+  });
 
 describe('follow-ups route to the target whose GitHub repo the PR is in', () => {
   const worlds: Record<string, GitHubWorld> = {};
@@ -144,6 +162,65 @@ describe('follow-ups route to the target whose GitHub repo the PR is in', () => 
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ ignored: true, reason: 'no target has githubRepo acme/admin' });
     expect(await tickets.store.findBySourceKey('github:comment:503')).toBeUndefined();
+  });
+
+  it('as `loopwright start` wires it: one webhook for every target on GitHub', async () => {
+    const config = testConfig({
+      home: path.join(worlds.dashboards!.root, 'start-home'),
+      port: 0,
+      githubToken: TOKEN,
+      githubApiUrl: host.url,
+      githubWebhookSecret: SECRET,
+      githubRepo: undefined,
+      targets: {
+        dashboards: { repo: worlds.dashboards!.repoUrl, githubRepo: 'acme/app' },
+        notebooks: { repo: worlds.notebooks!.repoUrl, githubRepo: 'acme/notebooks' },
+      },
+    });
+    const rt = await openRuntime(config, { log });
+    const server = await startWebFor(rt, log);
+    try {
+      const original = (
+        await rt.tickets.store.submit({
+          target: 'notebooks',
+          request: { text: 'a notebooks change', source: 'cli', requester: 'ana' },
+        })
+      ).ticket;
+      const branch = `loopwright/${original.id}-started`;
+      sh(worlds.notebooks!.bare, 'branch', branch, 'main');
+      worlds.notebooks!.api.pulls.push({
+        number: 8,
+        node_id: 'PR_started',
+        title: 'Started',
+        body: '',
+        head: branch,
+        base: 'main',
+        draft: false,
+        state: 'open',
+        labels: ['loopwright'],
+        reviewers: [],
+      });
+      await rt.tickets.store.update(original.id, {
+        status: 'pr_opened',
+        pr: { url: 'https://github.com/acme/notebooks/pull/8', number: 8, branch, draft: false },
+      });
+      const res = await fetch(`${server.url}/github/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'issue_comment',
+          'x-hub-signature-256': signWebhookBody(SECRET, started(601)),
+        },
+        body: started(601),
+      });
+      expect(res.status).toBe(201);
+      const follow = await rt.tickets.store.get(((await res.json()) as { ticket: string }).ticket);
+      expect(follow).toMatchObject({ target: 'notebooks', request: { followUpOf: original.id } });
+      expect(answers('notebooks').at(-1)?.path).toBe('/repos/acme/notebooks/issues/8/comments');
+    } finally {
+      await server.close();
+      await rt.close();
+    }
   });
 
   it('by polling: each repo is polled and its comments reach its own target', async () => {
