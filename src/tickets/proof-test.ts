@@ -123,10 +123,15 @@ export function testFailure(output: string): string {
     .map((m) => `${m[1]}: ${m[2]!.trim()}`);
   if (!error) return redact(text.trim().slice(-600));
   const at = line ? ` at \`${line}\`` : '';
+  const said = `${error}${at}${detail.length ? ` (${detail.join('; ')})` : ''}`;
+  // Only a step on the page can have raced it; a broken import or config is just itself.
+  const onPage = line !== undefined && /\bpage\b/.test(line);
   return redact(
-    `${error}${at}${detail.length ? ` (${detail.join('; ')})` : ''}. Loopwright's runner lets the page settle ` +
-      'before each step and @playwright/test does not, so a step that acts before the page is ready passes ' +
-      'in one and fails in the other; expecting a sign that the page is ready before acting makes the test hold in both',
+    onPage
+      ? `${said}. Loopwright's runner lets the page settle before each step and @playwright/test does not, ` +
+          'so a step that acts before the page is ready passes in one and fails in the other; expecting a ' +
+          'sign that the page is ready before acting makes the test hold in both'
+      : said,
   );
 }
 

@@ -110,6 +110,14 @@ describe('what a failed proof test says', () => {
     expect(said).not.toContain('/tmp/room');
   });
 
+  it('blames the page race only for a step on the page', () => {
+    const broken =
+      "    Error: Cannot find module '@playwright/test'\n\n    > 3 | import { test, expect } from '@playwright/test';\n";
+    expect(testFailure(broken)).toBe(
+      "Cannot find module '@playwright/test' at `import { test, expect } from '@playwright/test';`",
+    );
+  });
+
   it('keeps the tail of output it cannot read', () => {
     expect(testFailure('Error [ERR_MODULE_NOT_FOUND]\nboom')).toBe('Error [ERR_MODULE_NOT_FOUND]\nboom');
   });
