@@ -130,13 +130,19 @@ export async function previewStart(
     const frames = readdirSync(scratch)
       .filter((f) => f.endsWith('.png'))
       .sort();
-    const shown = frames.findIndex((f, i) => i >= first && showsPage(path.join(scratch, f)));
+    const shows = (i: number) => showsPage(path.join(scratch, frames[i]!));
+    let shown = frames.findIndex((_, i) => i >= first && shows(i));
+    // The run's clock and the video's can drift apart on a loaded machine, so `fromSec` may lie past
+    // the last frame: then the last frame that shows the page (the settled end state) is the start.
+    for (let i = Math.min(first, frames.length) - 1; shown < 0 && i >= 0; i--) if (shows(i)) shown = i;
     if (shown < 0) return { sec: from };
     const pick = `fps=${SCAN_FPS},select=eq(n\\,${shown})`;
     await run(ffmpeg, ['-v', 'error', '-y', '-i', video, '-vf', pick, '-frames:v', '1', poster], {
       timeout: 60_000,
     });
-    return { sec: shown / SCAN_FPS, poster };
+    // Frame i shows the screen up to half a frame after i / SCAN_FPS (the fps filter rounds to
+    // the nearest); starting half a frame later, the preview's first frame shows that screen too.
+    return { sec: (shown + 0.5) / SCAN_FPS, poster };
   } catch {
     // No frame to judge by: keep the start the run gave; the GIF itself reports a broken ffmpeg.
     return { sec: from };
