@@ -28,6 +28,9 @@ export const HEAVY: Record<string, number> = {
   'test/loop/datadesk.test.ts': 52,
   'test/tickets/proof-test.test.ts': 200,
   'test/tickets/proof-test-refused.test.ts': 60,
+  'test/tickets/proof-test-disagree.test.ts': 100,
+  'test/evidence/preview.test.ts': 15,
+  'test/browser/text-parity.test.ts': 50,
   'test/python/flask-e2e.test.ts': 120,
   'test/cli/worker-health.test.ts': 170,
 };
@@ -39,6 +42,7 @@ const LIGHT: Record<string, number> = {
   'test/slack/sql-store.test.ts': 57,
   'test/forge/local.test.ts': 47,
   'test/forge/github.test.ts': 47,
+  'test/forge/github-followup-targets.test.ts': 50,
   'test/tickets/pipeline.test.ts': 46,
   'test/tickets/owners-review.test.ts': 48,
   'test/owners/cli.test.ts': 40,

@@ -13,27 +13,37 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
 
 /** True when every pixel of the PNG (a buffer or a file path) has the same colour. */
 export function isSingleColour(png: Buffer | string): boolean {
+  return colourCount(png, 2) === 1;
+}
+
+/**
+ * How many distinct colours the PNG (a buffer or a file path) has, counted up to `cap` (it stops
+ * there); 0 for a PNG this cannot decode. A rendered page has text, and anti-aliased text alone
+ * brings dozens; a viewport before the first paint has one or two (a video frame may add the
+ * grey Playwright pads a smaller screencast frame with).
+ */
+export function colourCount(png: Buffer | string, cap = Infinity): number {
   const buf = typeof png === 'string' ? readFileSync(png) : png;
-  if (buf.length < 33 || !buf.subarray(0, 8).equals(SIGNATURE)) return false;
+  if (buf.length < 33 || !buf.subarray(0, 8).equals(SIGNATURE)) return 0;
   const width = buf.readUInt32BE(16);
   const height = buf.readUInt32BE(20);
   const depth = buf[24];
   const channels = CHANNELS[buf[25] ?? -1];
-  if (depth !== 8 || !channels || buf[28] !== 0 || width === 0) return false;
+  if (depth !== 8 || !channels || buf[28] !== 0 || width === 0) return 0;
   const raw = inflateSync(idat(buf));
   const stride = width * channels;
+  const seen = new Set<string>();
   let prev: Buffer = Buffer.alloc(stride);
-  let first: Buffer | undefined;
   for (let y = 0; y < height; y++) {
     const start = y * (stride + 1);
     const line = unfilter(raw[start] ?? 0, raw.subarray(start + 1, start + 1 + stride), prev, channels);
-    first ??= Buffer.from(line.subarray(0, channels));
     for (let x = 0; x < stride; x += channels) {
-      if (line.compare(first, 0, channels, x, x + channels) !== 0) return false;
+      seen.add(line.toString('latin1', x, x + channels));
+      if (seen.size >= cap) return seen.size;
     }
     prev = line;
   }
-  return true;
+  return seen.size;
 }
 
 /** The concatenated IDAT chunks. */

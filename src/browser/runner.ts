@@ -72,8 +72,10 @@ export async function runPlan(plan: VerificationPlan, opts: RunOptions): Promise
     if (opts.tracePath)
       await context.tracing.start({ screenshots: true, snapshots: true, title: plan.title });
     const page = await context.newPage();
+    // The video starts with the page: step screenshots are placed on its timeline from here.
+    const pageStart = Date.now();
     if (opts.failFast) trackInFlight(page);
-    const steps = await runSteps(page, plan, opts);
+    const steps = await runSteps(page, plan, opts, pageStart);
     if (opts.stepDelayMs) await page.waitForTimeout(opts.stepDelayMs * 2); // the end state stays on screen
     if (opts.tracePath) await context.tracing.stop({ path: opts.tracePath });
     const video = page.video();
@@ -108,7 +110,12 @@ async function guard(context: BrowserContext, opts: RunOptions): Promise<void> {
   );
 }
 
-async function runSteps(page: Page, plan: VerificationPlan, opts: RunOptions): Promise<StepResult[]> {
+async function runSteps(
+  page: Page,
+  plan: VerificationPlan,
+  opts: RunOptions,
+  pageStart: number,
+): Promise<StepResult[]> {
   const results: StepResult[] = [];
   const prefix = opts.prefix ?? opts.label;
   let failed = false;
@@ -131,7 +138,8 @@ async function runSteps(page: Page, plan: VerificationPlan, opts: RunOptions): P
       await runStep(page, step, opts);
       // An expectation just polled the page into the state it checks: no change to wait for.
       const seen = await stepShot(page, shot, opts, step.action.startsWith('expect_'));
-      results.push({ ...base, status: 'passed', durationMs: Date.now() - t0, ...seen });
+      const shotAtMs = Date.now() - pageStart;
+      results.push({ ...base, status: 'passed', durationMs: Date.now() - t0, ...seen, shotAtMs });
     } catch (error) {
       if (error instanceof CodedError) throw error;
       failed = true;
@@ -272,9 +280,43 @@ async function expectState(
   }
 }
 
-const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+/** @playwright/test's whitespace normalization of text it matches (zero-width and soft hyphens go). */
+const norm = (s: string) =>
+  s
+    .replace(/[\u200b\u00ad]/g, '')
+    .trim()
+    .replace(/\s+/g, ' ');
 
-/** Polls like `toContainText`: one element whose text contains `text` (whitespace normalized). */
+/**
+ * An element's text as `toContainText` reads it (Playwright's `elementText`), not `textContent`:
+ * the text of `<script>`, `<style>` and `<noscript>` does not count, shadow roots do, and a submit
+ * or button `<input>` reads as its value. Runs in the page, so it holds no outside references.
+ */
+function assertionText(root: Node): string {
+  const skip = (e: Element) =>
+    e.nodeName === 'SCRIPT' ||
+    e.nodeName === 'NOSCRIPT' ||
+    e.nodeName === 'STYLE' ||
+    Boolean(e.ownerDocument.head?.contains(e));
+  const text = (node: Node): string => {
+    if (node instanceof Element && skip(node)) return '';
+    if (node instanceof HTMLInputElement && ['submit', 'button', 'reset'].includes(node.type))
+      return node.value;
+    let out = '';
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+      if (child.nodeType === Node.TEXT_NODE) out += child.nodeValue ?? '';
+      else if (child.nodeType === Node.ELEMENT_NODE) out += text(child);
+    }
+    if (node instanceof Element && node.shadowRoot) out += text(node.shadowRoot);
+    return out;
+  };
+  return text(root);
+}
+
+/**
+ * Polls like `toContainText`: one element whose text, read as @playwright/test reads it, contains
+ * `text` (whitespace normalized on both sides), so the proof and the generated test agree.
+ */
 async function expectText(locator: Locator, what: string, text: string, timeout: number): Promise<void> {
   const deadline = Date.now() + timeout;
   let last = '';
@@ -282,7 +324,7 @@ async function expectText(locator: Locator, what: string, text: string, timeout:
   for (;;) {
     count = await locator.count().catch(() => 0);
     if (count === 1) {
-      last = norm((await locator.textContent({ timeout: 1_000 }).catch(() => '')) ?? '');
+      last = norm(await locator.evaluate(assertionText, undefined, { timeout: 1_000 }).catch(() => ''));
       if (last.includes(norm(text))) return;
     }
     if (Date.now() >= deadline) break;

@@ -20,6 +20,8 @@ export interface StepResult {
   blank?: true;
   /** The page had not settled within the bound when the screenshot was taken, and why. */
   unsettled?: string;
+  /** When the screenshot was taken, in ms from the start of the run's page (and its video). */
+  shotAtMs?: number;
 }
 
 /**

@@ -32,14 +32,20 @@ export async function startWebFor(rt: Runtime, log: Logger, port?: number): Prom
     if (slack.mount) mounts.push(slack.mount);
     slackClose = slack.close;
   }
-  // GitHub follow-ups (`@loopwright` comments on a PR): by webhook when a secret is set, else polled.
+  // GitHub follow-ups (`@loopwright` comments on a PR): by webhook when a secret is set, else polled;
+  // each target on GitHub answers for the PRs in its own repo.
   let githubStop: (() => Promise<void>) | undefined;
-  if (rt.forge.kind === 'github') {
+  const onGitHub = rt.targets.filter((t) => t.forge.kind === 'github');
+  if (onGitHub.length > 0) {
     const gh = await import('../forge/github.ts');
-    const client = (rt.forge as GitHubForge).client;
-    const deps = { config: rt.config, store: rt.tickets.store, log, client };
+    const deps = onGitHub.map((t) => ({
+      config: t.config,
+      store: rt.tickets.store,
+      log,
+      client: (t.forge as GitHubForge).client,
+    }));
     if (rt.config.githubWebhookSecret) mounts.push(gh.mountGitHubWebhook(deps));
-    else githubStop = gh.startGitHubPoller(deps).stop;
+    else githubStop = gh.startGitHubPollers(deps).stop;
   }
   const server = await startWebServer({
     config: port === undefined ? rt.config : { ...rt.config, port },

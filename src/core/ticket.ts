@@ -13,6 +13,15 @@ export type Stage = (typeof STAGES)[number];
 
 /** `queued` and `running` are live; the other four are terminal (DESIGN.md §1). */
 export type TicketStatus = 'queued' | 'running' | 'pr_opened' | 'failed' | 'rejected' | 'cancelled';
+/** Every status, in the order a ticket meets them (queued first). */
+export const TICKET_STATUSES: readonly TicketStatus[] = [
+  'queued',
+  'running',
+  'pr_opened',
+  'failed',
+  'rejected',
+  'cancelled',
+];
 export const TERMINAL_STATUSES: readonly TicketStatus[] = ['pr_opened', 'failed', 'rejected', 'cancelled'];
 export const isTerminal = (s: TicketStatus): boolean => TERMINAL_STATUSES.includes(s);
 

@@ -18,6 +18,7 @@ export const MANIFEST = 'manifest.json';
 export type ArtifactKind =
   | 'video'
   | 'gif'
+  | 'poster'
   | 'step-screenshot'
   | 'before'
   | 'after'
@@ -86,6 +87,7 @@ export function kindOf(rel: string): ArtifactKind {
   if (rel.startsWith('after/')) return 'after';
   if (rel.endsWith('.webm')) return 'video';
   if (rel.endsWith('.gif')) return 'gif';
+  if (rel === 'poster.png') return 'poster';
   if (rel.endsWith('.zip')) return 'trace';
   if (rel.endsWith('.spec.ts')) return 'test';
   if (rel === 'transcript.jsonl') return 'transcript';

@@ -42,7 +42,7 @@ export interface ProofRuns {
 }
 
 /** Files a head run writes, removed when the verdict does not use those runs. */
-const HEAD_FILES = ['head.webm', 'trace.zip', 'head.gif'];
+const HEAD_FILES = ['head.webm', 'trace.zip', 'head.gif', 'poster.png'];
 
 export function failedStep(run: PlanRun): StepResult | undefined {
   return run.steps.find((s) => s.status === 'failed');
@@ -99,7 +99,8 @@ export async function runProofRuns(input: ProofRunsInput): Promise<ProofRuns> {
     const [, head1, head2] = runs;
     const outcome: ProofOutcomeKind =
       !head1 || failedStep(head1) ? 'fails_on_head' : !head2 || failedStep(head2) ? 'flaky' : 'proven';
-    if (outcome !== 'proven') rmSync(path.join(input.dir, 'head.gif'), { force: true });
+    if (outcome !== 'proven')
+      for (const name of ['head.gif', 'poster.png']) rmSync(path.join(input.dir, name), { force: true });
     return { outcome, runs, baseFailure, stages };
   } finally {
     input.signal?.removeEventListener('abort', stopHeads);

@@ -23,7 +23,7 @@ import { redact } from '../core/redact.ts';
 import type { EvidenceRef } from '../core/ticket.ts';
 import type { BrowserLauncher } from '../sandbox/types.ts';
 import { finalizeManifest, writeManifest, type EvidenceManifest } from './manifest.ts';
-import { makeGif } from './media.ts';
+import { makeGif, previewStart } from './media.ts';
 import { failedStep, runProofRuns, type ProofRuns } from './proof-runs.ts';
 import { screenshotRoutes, type RouteShot } from './routes.ts';
 import { registerEnvSecrets } from './secrets.ts';
@@ -64,7 +64,17 @@ export interface ProveInput {
 }
 
 /** Files of this module in the evidence dir; a new attempt replaces them, others' files stay. */
-const OWN = ['steps', 'before', 'after', 'base.webm', 'head.webm', 'head.gif', 'trace.zip', 'proof.spec.ts'];
+const OWN = [
+  'steps',
+  'before',
+  'after',
+  'base.webm',
+  'head.webm',
+  'head.gif',
+  'poster.png',
+  'trace.zip',
+  'proof.spec.ts',
+];
 
 const NOTES = [
   'Text artifacts (manifest, test, transcript, diff, trace) are redacted. Screenshots and videos cannot be: the sandbox keeps secrets out of the app in the first place.',
@@ -186,11 +196,19 @@ function blankShots(dir: string, runs: PlanRun[], routes: RouteShot[]): Set<stri
   return new Set(abs.map((p) => path.relative(dir, p).split(path.sep).join('/')));
 }
 
-/** The GIF preview of head-1's video; a failure is a note, not a failed proof. */
+/**
+ * The GIF preview of head-1's video, from the first settled, non-blank frame on (the first step
+ * screenshot that showed something was taken on a settled page), with that frame as its poster
+ * (`poster.png`). A failure is a note, not a failed proof.
+ */
 async function preview(head1: PlanRun, dir: string, notes: string[]): Promise<string | undefined> {
   if (!head1.video) return undefined;
   try {
-    return (await makeGif(head1.video, path.join(dir, 'head.gif'))).path;
+    const settled = head1.steps.find((s) => s.status === 'passed' && !s.blank && s.shotAtMs !== undefined);
+    const start = await previewStart(head1.video, path.join(dir, 'poster.png'), {
+      fromSec: (settled?.shotAtMs ?? 0) / 1000,
+    });
+    return (await makeGif(head1.video, path.join(dir, 'head.gif'), { startSec: start.sec })).path;
   } catch (error) {
     notes.push(`no GIF preview: ${(error as Error).message}`);
     return undefined;

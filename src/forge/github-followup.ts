@@ -2,7 +2,8 @@
  * Follow-ups from a PR conversation: a comment that mentions the bot (`@loopwright make the button
  * blue`) on a PR of a Loopwright branch queues a follow-up ticket on the same branch (it updates
  * the same PR) and answers in the conversation. Shared by the webhook and the poller; exactly once
- * per comment through the store's source key.
+ * per comment through the store's source key. One handler serves one target: its config names the
+ * GitHub repo the PR is in, and its client reads and answers there.
  */
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../core/log.ts';
@@ -110,6 +111,14 @@ export function followUpHandler(deps: FollowUpDeps) {
     if (!branch.startsWith(BRANCH_PREFIX)) return { kind: 'ignored', reason: 'not a Loopwright branch' };
     const { octokit, coords } = getClient();
     const original = await ticketOfBranch(deps.store, branch);
+    // A PR of this repo belongs to this target; a branch naming another target's ticket is not ours.
+    if (original && original.target !== deps.config.target) {
+      log.warn(
+        { branch, target: original.target, repo: deps.config.githubRepo },
+        'PR branch names a ticket of another target',
+      );
+      return { kind: 'ignored', reason: `the ticket behind ${branch} is on target ${original.target}` };
+    }
     if (!original) {
       await commentOnPull(
         octokit,

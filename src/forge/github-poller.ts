@@ -113,3 +113,34 @@ export function startGitHubPoller(opts: GitHubPollerOptions): GitHubPoller {
     },
   };
 }
+
+/**
+ * One poller per GitHub repo of the deployment's targets (`deps` in target order, the default
+ * first), so a comment on any target's PR reaches that target's handler. The default target keeps
+ * the cursor file `github-poll.json`; the others get `github-poll-<owner>-<name>.json`.
+ */
+export function startGitHubPollers(
+  deps: FollowUpDeps[],
+  opts: Omit<GitHubPollerOptions, keyof FollowUpDeps> = {},
+): GitHubPoller {
+  const seen = new Set<string>();
+  const pollers: GitHubPoller[] = [];
+  for (const d of deps) {
+    const repo = d.config.githubRepo?.toLowerCase();
+    if (!repo || seen.has(repo)) continue;
+    const statePath =
+      seen.size === 0
+        ? undefined
+        : path.join(d.config.home, `github-poll-${repo.replace(/[^\w.-]+/g, '-')}.json`);
+    seen.add(repo);
+    pollers.push(startGitHubPoller({ ...opts, ...d, ...(statePath ? { statePath } : {}) }));
+  }
+  return {
+    async pollOnce() {
+      return (await Promise.all(pollers.map((p) => p.pollOnce()))).flat();
+    },
+    async stop() {
+      await Promise.all(pollers.map((p) => p.stop()));
+    },
+  };
+}

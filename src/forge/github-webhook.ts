@@ -1,7 +1,9 @@
 /**
  * POST /github/webhook: GitHub's deliveries, verified by `X-Hub-Signature-256` (HMAC-SHA256 of the
  * raw body with GITHUB_WEBHOOK_SECRET, compared in constant time). `issue_comment` / `created` on a
- * pull request goes to the follow-up handler; everything else is acknowledged and dropped.
+ * pull request goes to the follow-up handler of the target whose GitHub repo the PR is in (the
+ * payload's `repository.full_name`); everything else is acknowledged and dropped. One webhook URL
+ * serves every target, as one GitHub App or org webhook delivers for all its repos.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -23,6 +25,7 @@ export function verifyWebhookSignature(secret: string, body: Buffer, header: str
 
 interface IssueCommentEvent {
   action?: string;
+  repository?: { full_name?: string };
   issue?: { number: number; pull_request?: unknown };
   comment?: PullComment;
 }
@@ -41,11 +44,34 @@ function parsePayload(raw: Buffer, contentType: string | undefined): IssueCommen
   }
 }
 
-/** A web-server mount; without GITHUB_WEBHOOK_SECRET every delivery is refused (401). */
-export function mountGitHubWebhook(deps: FollowUpDeps): (app: FastifyInstance) => void {
-  const handle = followUpHandler(deps);
-  const secret = deps.config.githubWebhookSecret;
-  const log = deps.log.child({ component: 'github-webhook' });
+/**
+ * The follow-up handler for each target's GitHub repo (`owner/name`, lower case), and the one a
+ * delivery without a repository goes to (the first: the default target).
+ */
+export function handlersByRepo(deps: FollowUpDeps | FollowUpDeps[]) {
+  const list = Array.isArray(deps) ? deps : [deps];
+  const byRepo = new Map<string, ReturnType<typeof followUpHandler>>();
+  for (const d of list) {
+    const repo = d.config.githubRepo?.toLowerCase();
+    if (repo && !byRepo.has(repo)) byRepo.set(repo, followUpHandler(d));
+  }
+  const fallback = list[0]
+    ? (byRepo.get(list[0].config.githubRepo?.toLowerCase() ?? '') ?? followUpHandler(list[0]))
+    : undefined;
+  return (repo: string | undefined) => (repo ? byRepo.get(repo.toLowerCase()) : fallback);
+}
+
+/**
+ * A web-server mount for one target's follow-ups or several (one per GitHub repo); without
+ * GITHUB_WEBHOOK_SECRET every delivery is refused (401).
+ */
+export function mountGitHubWebhook(deps: FollowUpDeps | FollowUpDeps[]): (app: FastifyInstance) => void {
+  const list = Array.isArray(deps) ? deps : [deps];
+  const first = list[0];
+  if (!first) throw new Error('mountGitHubWebhook needs at least one target');
+  const handlerFor = handlersByRepo(list);
+  const secret = first.config.githubWebhookSecret;
+  const log = first.log.child({ component: 'github-webhook' });
   return (app) => {
     // An encapsulated plugin, so the raw-body parsers apply to this route only.
     void app.register(async (scope) => {
@@ -73,6 +99,12 @@ export function mountGitHubWebhook(deps: FollowUpDeps): (app: FastifyInstance) =
           !payload.comment
         ) {
           return reply.code(202).send({ ignored: true });
+        }
+        const repo = payload.repository?.full_name;
+        const handle = handlerFor(repo);
+        if (!handle) {
+          log.info({ repo }, 'comment on a repo no target names ignored');
+          return reply.code(202).send({ ignored: true, reason: `no target has githubRepo ${repo}` });
         }
         try {
           const outcome = await handle(payload.issue.number, payload.comment);

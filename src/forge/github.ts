@@ -26,7 +26,7 @@ import type { Forge, PublishInput, PublishResult } from './types.ts';
 
 export { githubEnabled, webUrlFor, gitUrlFor, createGitHubClient } from './github-client.ts';
 export { mountGitHubWebhook, verifyWebhookSignature } from './github-webhook.ts';
-export { startGitHubPoller } from './github-poller.ts';
+export { startGitHubPoller, startGitHubPollers } from './github-poller.ts';
 export { EVIDENCE_BRANCH, evidenceUrl } from './evidence-branch.ts';
 export { gfmProblems, githubEvidenceLinker } from './github-body.ts';
 

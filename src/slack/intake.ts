@@ -13,7 +13,9 @@ import {
   namedTarget,
   offerTargets,
   parseChoice,
+  misnamedTarget,
   routeRequest,
+  withoutTargetPrefix,
   settleOffer,
   type SlackTargets,
   type TargetChoice,
@@ -103,7 +105,7 @@ export class Intake {
     const fetched = await this.fetchMessage(c.channel, c.ts);
     if (!fetched.ok) return;
     const words = stripMention(fetched.value.text ?? '', this.o.identity.userId);
-    const req = requestText(namedTarget(words, this.targets.names)?.text ?? words, fetched.value.files);
+    const req = requestText(withoutTargetPrefix(words, this.targets.names), fetched.value.files);
     if (req.unusable) return;
     const at = { channel: c.channel, ts: c.ts, thread_ts: c.threadTs, user: fetched.value.user ?? c.user };
     await this.queueTyped(at, req.text, undefined, c.target);
@@ -159,9 +161,12 @@ export class Intake {
       );
       return;
     }
-    // `@loopwright notebooks: …` names the target; else the channel's, else the person chooses.
-    const named = namedTarget(req.text, this.targets.names);
-    const target = routeRequest(this.targets, e.channel, named?.target);
+    // `@loopwright notebooks: …` names the target (even in another target's channel); else the
+    // channel's, else the person chooses. A name that misses a target is asked about, not guessed.
+    const names = this.targets.names;
+    const named = namedTarget(req.text, names);
+    const missed = !named && names.length > 1 ? misnamedTarget(req.text, names) : undefined;
+    const target = missed ? undefined : routeRequest(this.targets, e.channel, named?.target);
     if (!target) {
       const ask = {
         channel: e.channel,
@@ -170,7 +175,10 @@ export class Intake {
         kind: 'mention' as const,
         user: e.user,
       };
-      return offerTargets(this.o.api, this.targets, ask);
+      const why = missed
+        ? `There is no app called "${missed}" here (the apps are ${names.join(', ')}).`
+        : undefined;
+      return offerTargets(this.o.api, this.targets, ask, why);
     }
     await this.queueTyped(e, named?.text || req.text, undefined, target);
   }

@@ -3,6 +3,12 @@
  * (`@loopwright notebooks: …`), else the target the channel is mapped to, else the only target;
  * otherwise the bot asks in the thread with one button per target, and the click (a Block Kit
  * `block_actions` payload through Bolt) queues the ticket.
+ *
+ * A named target beats the channel: someone who writes "@loopwright notebooks: …" in the dashboards
+ * channel said which app they mean. A mention that tries to name one and misses ("notebook: …",
+ * "dash: …") is asked about, even in a mapped channel: quietly sending it to the channel's target
+ * would do the work on an app the person may not have meant. A prefix that looks like no target
+ * ("Bug: …", "Note: …") is just part of the request.
  */
 import type { SlackApi } from './api.ts';
 
@@ -44,6 +50,43 @@ export function namedTarget(text: string, names: string[]): { target: string; te
   return target ? { target, text: m[2]!.trim() } : undefined;
 }
 
+/**
+ * `notebook: …` when the targets are dashboards and notebooks: the prefix a mention used as a
+ * target name that is none, but close to one (at most two edits apart, one for a short name).
+ * Undefined for an exact name and for a prefix like no target.
+ */
+export function misnamedTarget(text: string, names: string[]): string | undefined {
+  const m = /^\s*([\w.-]{1,64})\s*:/.exec(text);
+  const word = m?.[1]?.toLowerCase();
+  if (!word || names.some((n) => n.toLowerCase() === word)) return undefined;
+  // Near: a typo or a plural away ("notebook", "dashbaords"); short names allow one edit only, so
+  // an everyday prefix ("Note:", "Bug:", "Todo:") stays part of the request.
+  const near = (name: string) => {
+    const n = name.toLowerCase();
+    return word.length >= 4 && editDistance(word, n) <= (n.length < 6 ? 1 : 2);
+  };
+  return names.some(near) ? m![1] : undefined;
+}
+
+/** Levenshtein distance, for short names. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The request without a target prefix, named or misnamed (`notebook: sort it` → `sort it`). */
+export function withoutTargetPrefix(text: string, names: string[]): string {
+  const named = namedTarget(text, names);
+  if (named) return named.text;
+  return misnamedTarget(text, names) ? text.replace(/^\s*[\w.-]{1,64}\s*:\s*/, '') : text;
+}
+
 /** The target a request goes to without asking, or undefined when the person must choose. */
 export function routeRequest(t: SlackTargets, channel: string, named?: string): string | undefined {
   if (named) return named;
@@ -55,8 +98,10 @@ export async function offerTargets(
   api: SlackApi,
   t: SlackTargets,
   ask: Omit<TargetChoice, 'target'>,
+  /** Why the bot asks, said first (e.g. the name it did not know). */
+  why?: string,
 ): Promise<void> {
-  const text = 'Which app is this request for?';
+  const text = `${why ? `${why} ` : ''}Which app is this request for?`;
   const buttons = t.names.map((target) => ({
     type: 'button',
     action_id: `${TARGET_ACTION}:${target}`,

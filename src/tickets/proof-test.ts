@@ -97,14 +97,45 @@ async function runInRoom(
     const command = `BASE_URL=${shq(app.url)} node ${cli} test --config ${shq(config)}`;
     const r = await room.exec(command, { timeoutMs: opts.timeoutMs, signal: opts.signal });
     if (r.exitCode === 0 && !r.timedOut) return { ok: true };
-    const how = r.timedOut ? `timed out after ${Math.round(opts.timeoutMs / 1000)} s` : 'failed';
+    if (r.timedOut) {
+      return {
+        ok: false,
+        why: `it timed out after ${Math.round(opts.timeoutMs / 1000)} s under @playwright/test against the change: ${redact(r.output.slice(-600))}`,
+      };
+    }
     return {
       ok: false,
-      why: `it ${how} under @playwright/test against the change: ${redact(r.output.slice(-600))}`,
+      why: `it failed under @playwright/test against the change: ${testFailure(r.output)}`,
     };
   } finally {
     await room.close().catch(() => undefined);
   }
+}
+
+/**
+ * What a failed run says, in a sentence: the failing line of the spec and Playwright's error (the
+ * line reporter's output otherwise, its tail). The runner let the page settle before every step and
+ * @playwright/test does not, which is the usual way the two disagree on a proven plan: say so.
+ */
+export function testFailure(output: string): string {
+  const text = output.replace(/\x1b\[[0-9;]*m/g, '');
+  const error = text.match(/^\s*Error: (.+)$/m)?.[1]?.trim();
+  const line = text.match(/^\s*> *\d+ \| *(.+)$/m)?.[1]?.trim();
+  const detail = [...text.matchAll(/^\s*(Locator|Expected|Received|Error): (.+)$/gm)]
+    .slice(1)
+    .map((m) => `${m[1]}: ${m[2]!.trim()}`);
+  if (!error) return redact(text.trim().slice(-600));
+  const at = line ? ` at \`${line}\`` : '';
+  const said = `${error}${at}${detail.length ? ` (${detail.join('; ')})` : ''}`;
+  // Only a step on the page can have raced it; a broken import or config is just itself.
+  const onPage = line !== undefined && /\bpage\b/.test(line);
+  return redact(
+    onPage
+      ? `${said}. Loopwright's runner lets the page settle before each step and @playwright/test does not, ` +
+          'so a step that acts before the page is ready passes in one and fails in the other; expecting a ' +
+          'sign that the page is ready before acting makes the test hold in both'
+      : said,
+  );
 }
 
 /**

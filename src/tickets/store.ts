@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 import { stamp, type TicketEvent } from '../core/events.ts';
-import { emptyUsage, isTerminal, type Ticket, type TicketStatus } from '../core/ticket.ts';
+import { emptyUsage, isTerminal, TICKET_STATUSES, type Ticket, type TicketStatus } from '../core/ticket.ts';
 import type { Db, Queryable } from './db.ts';
 import { newTicketId } from './ids.ts';
 import type { TicketQueue } from './queue.ts';
@@ -14,7 +14,7 @@ import { notFound, patchSets, refusal, rowToTicket, type TicketRow } from './row
 import type { ListOptions, SubmitInput, SubmitResult, TicketStore, TimelineEntry } from './types.ts';
 
 const CHANNEL = 'loopwright_changes';
-const ALL_STATUSES: TicketStatus[] = ['queued', 'running', 'pr_opened', 'failed', 'rejected', 'cancelled'];
+const ALL_STATUSES = TICKET_STATUSES;
 
 export interface StoreOptions {
   /** Without a queue, submitted tickets are stored but no job is enqueued (read-only tools, tests). */
@@ -333,6 +333,18 @@ export function createTicketStore(db: Db, opts: StoreOptions = {}): SqlTicketSto
       );
       const out = Object.fromEntries(ALL_STATUSES.map((s) => [s, 0])) as Record<TicketStatus, number>;
       for (const r of rows) out[r.status] = Number(r.n);
+      return out;
+    },
+
+    async countsByTarget() {
+      const { rows } = await db.query<{ target: string; status: TicketStatus; n: string | number }>(
+        'SELECT target, status, count(*) AS n FROM tickets GROUP BY target, status',
+      );
+      const out: Record<string, Record<TicketStatus, number>> = {};
+      for (const r of rows) {
+        out[r.target] ??= Object.fromEntries(ALL_STATUSES.map((s) => [s, 0])) as Record<TicketStatus, number>;
+        out[r.target]![r.status] = Number(r.n);
+      }
       return out;
     },
 

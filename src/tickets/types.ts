@@ -96,6 +96,8 @@ export interface TicketStore {
    */
   retry(id: string): Promise<Ticket>;
   counts(): Promise<Record<Ticket['status'], number>>;
+  /** Tickets by target, then status (targets without tickets are absent). */
+  countsByTarget(): Promise<Record<string, Record<Ticket['status'], number>>>;
   /**
    * Live changes: every timeline append and ticket update, in this process and (on Postgres, via
    * LISTEN/NOTIFY or polling) from other processes. Returns an unsubscribe function.

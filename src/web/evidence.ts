@@ -187,6 +187,7 @@ export async function readEvidenceView(root: string, ticket: Ticket): Promise<Ev
         'manifest.json',
         'transcript.jsonl',
         'diff.patch',
+        'poster.png',
       ].map((f) => exists(path.join(dir, f))),
     ),
     listImages(dir, 'steps'),
@@ -202,6 +203,7 @@ export async function readEvidenceView(root: string, ticket: Ticket): Promise<Ev
   view.manifest = has[4] ? 'manifest.json' : undefined;
   view.transcript = has[5] ? 'transcript.jsonl' : undefined;
   view.diff = has[6] ? 'diff.patch' : undefined;
+  view.poster = has[7] ? 'poster.png' : undefined;
   const shots = new Set<string>(steps);
   for (const s of ev?.screenshots ?? []) {
     const rel = relative(dir, s);

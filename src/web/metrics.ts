@@ -1,11 +1,11 @@
 /**
  * `/metrics` in the Prometheus text format: tickets by status and queue depth (read from the store
  * at scrape time), stage durations of finished tickets, and token and cost counters from `usage`
- * events, labelled by target. Each server has its own registry, so several can run in one process (tests).
+ * events, all labelled by target. Each server has its own registry, so several can run in one process (tests).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TicketEvent } from '../core/events.ts';
-import type { Ticket, Timings } from '../core/ticket.ts';
+import { TICKET_STATUSES, type Ticket, type TicketStatus, type Timings } from '../core/ticket.ts';
 import type { TicketStore } from '../tickets/types.ts';
 
 const STAGE_TIMINGS: [string, keyof Timings][] = [
@@ -24,25 +24,38 @@ export interface WebMetrics {
   observe(change: { ticket: Ticket; event?: TicketEvent }): void;
 }
 
-export function createMetrics(store: TicketStore): WebMetrics {
+/** `targets`: the deployment's targets, reported (as zeros) before they have any ticket. */
+export function createMetrics(store: TicketStore, targets: string[] = []): WebMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'loopwright_' });
+  // Read at scrape time; reset first, so a label set that no longer exists does not linger.
+  const byTarget = async () => {
+    const counts = await store.countsByTarget();
+    const zero = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as Record<TicketStatus, number>;
+    for (const t of targets) counts[t] ??= { ...zero };
+    return counts;
+  };
   new Gauge({
     name: 'loopwright_tickets',
-    help: 'Tickets by status',
-    labelNames: ['status'],
+    help: 'Tickets by status and target',
+    labelNames: ['status', 'target'],
     registers: [registry],
     async collect() {
-      const counts = await store.counts();
-      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+      const counts = await byTarget();
+      this.reset();
+      for (const [target, statuses] of Object.entries(counts))
+        for (const [status, n] of Object.entries(statuses)) this.set({ status, target }, n);
     },
   });
   new Gauge({
     name: 'loopwright_queue_depth',
-    help: 'Tickets waiting for a worker',
+    help: 'Tickets waiting for a worker, by target',
+    labelNames: ['target'],
     registers: [registry],
     async collect() {
-      this.set((await store.counts()).queued);
+      const counts = await byTarget();
+      this.reset();
+      for (const [target, statuses] of Object.entries(counts)) this.set({ target }, statuses.queued);
     },
   });
   const stageSeconds = new Histogram({

@@ -145,13 +145,13 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
 
   installAuth(app, config);
 
-  const metrics = createMetrics(store);
+  const targets = resolveTargets(config).map((t) => t.name);
+  const metrics = createMetrics(store, targets);
   const unsubscribeMetrics = store.subscribe((change) => metrics.observe(change));
   const hub = new SseHub(store, log);
   hub.register(app);
 
   const root = evidenceRoot(config.home);
-  const targets = resolveTargets(config).map((t) => t.name);
   registerApiRoutes(app, { store, metrics, targets, workers: deps.workers });
   registerPageRoutes(app, {
     store,

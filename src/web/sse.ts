@@ -1,6 +1,7 @@
 /**
  * `/api/events`: a Server-Sent Events stream of ticket changes from `store.subscribe`. The queue
- * page gets server-rendered rows (`row`) and queue positions (`positions`); a ticket page
+ * page gets server-rendered rows (`row`, only one target's with `?target=NAME`) and queue
+ * positions (`positions`); a ticket page
  * (`?ticket=ID`) gets transcript entries (`entry`) and a fresh head and stage timeline (`ticket`).
  * One store subscription feeds every client; changes are handled in order.
  */
@@ -21,6 +22,8 @@ interface Client {
   res: ServerResponse;
   /** Only this ticket's changes (a ticket page); all tickets' rows when absent (the queue page). */
   ticketId?: string;
+  /** The queue page filtered to one target (`?target=NAME`): only that target's rows. */
+  target?: string;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -48,7 +51,9 @@ export class SseHub {
   /** Registers `GET /api/events`. */
   register(app: FastifyInstance): void {
     app.get('/api/events', (req, reply) => {
-      const ticketId = (req.query as { ticket?: string }).ticket || undefined;
+      const query = req.query as { ticket?: string; target?: string };
+      const ticketId = query.ticket || undefined;
+      const target = query.target || undefined;
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -60,7 +65,7 @@ export class SseHub {
         'content-security-policy': LOCKED_CSP,
       });
       res.write('retry: 3000\n\n: connected\n\n');
-      const client: Client = { res, ticketId };
+      const client: Client = { res, ticketId, ...(target ? { target } : {}) };
       this.clients.add(client);
       this.ensureSubscribed();
       res.on('close', () => this.clients.delete(client));
@@ -106,7 +111,9 @@ export class SseHub {
       if (this.lastSignature.size > 10_000) this.lastSignature.clear();
       this.lastSignature.set(ticket.id, signature);
     }
-    const queueClients = [...this.clients].filter((c) => !c.ticketId);
+    const queueClients = [...this.clients].filter(
+      (c) => !c.ticketId && (!c.target || c.target === ticket.target),
+    );
     const pageClients = [...this.clients].filter((c) => c.ticketId === ticket.id);
 
     if (changed && queueClients.length) {

@@ -207,6 +207,15 @@ export class MemoryTicketStore implements TicketStore {
     return out;
   }
 
+  async countsByTarget(): Promise<Record<string, Record<TicketStatus, number>>> {
+    const out: Record<string, Record<TicketStatus, number>> = {};
+    for (const t of this.tickets.values()) {
+      out[t.target] ??= { queued: 0, running: 0, pr_opened: 0, failed: 0, rejected: 0, cancelled: 0 };
+      out[t.target]![t.status]++;
+    }
+    return out;
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

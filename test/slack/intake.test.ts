@@ -1,7 +1,8 @@
 /** Intake end to end: signed events in, tickets (or polite refusals) out, against the fake Slack. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_REQUEST_CHARS } from '../../src/slack/text.ts';
-import { reaction, startHarness, type Harness } from './helpers/harness.ts';
+import { misnamedTarget, withoutTargetPrefix } from '../../src/slack/routing.ts';
+import { reaction, signedHeaders, startHarness, type Harness } from './helpers/harness.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -248,5 +249,99 @@ describe('mention intake', () => {
     await h.slack.idle();
     expect(tickets(h)).toHaveLength(0);
     expect(h.fake.ephemerals[0]?.text).toContain('Tell me what to change');
+  });
+});
+
+describe('routing among several targets', () => {
+  // dashboards owns CDASH, notebooks owns CNOTES.
+  const TARGETS = {
+    targets: {
+      dashboards: { repo: '/srv/dashboards', slackChannels: ['CDASH'] },
+      notebooks: { repo: '/srv/notebooks', slackChannels: ['CNOTES'] },
+    },
+  };
+  const mention = async (x: Harness, channel: string, words: string, user = 'UAUTHOR') => {
+    const text = `<@UBOT> ${words}`;
+    const ts = x.fake.addMessage(channel, { user, text });
+    await x.send({ type: 'app_mention', user, text, ts, channel });
+    await x.slack.idle();
+    return ts;
+  };
+  const ticketOf = (x: Harness, ts: string) => tickets(x).find((t) => t.request.sourceKey?.endsWith(ts));
+
+  it('reads a target prefix as a name only when it is one or nearly one', () => {
+    const names = ['dashboards', 'notebooks'];
+    expect(misnamedTarget('notebook: add a counter', names)).toBe('notebook');
+    expect(misnamedTarget('Dashbaords: sort it', names)).toBe('Dashbaords');
+    for (const text of [
+      'notebooks: x',
+      'Note: the legend overlaps',
+      'Bug: it crashes',
+      'Todo: later',
+      'no prefix',
+    ])
+      expect(misnamedTarget(text, names)).toBeUndefined();
+    expect(withoutTargetPrefix('notebook: add a counter', names)).toBe('add a counter');
+    expect(withoutTargetPrefix('Note: the legend overlaps', names)).toBe('Note: the legend overlaps');
+  });
+
+  it('a mention naming a target beats the channel; without one the channel decides', async () => {
+    h = await startHarness(TARGETS);
+    const named = await mention(h, 'CDASH', 'notebooks: add a cell counter');
+    expect(ticketOf(h, named)).toMatchObject({
+      target: 'notebooks',
+      request: { text: 'add a cell counter' },
+    });
+    const plain = await mention(h, 'CDASH', 'Note: the legend overlaps the chart');
+    expect(ticketOf(h, plain)).toMatchObject({
+      target: 'dashboards',
+      request: { text: 'Note: the legend overlaps the chart' },
+    });
+  });
+
+  it('a mention naming no target, in a mapped channel, is asked about, and the click queues it', async () => {
+    h = await startHarness(TARGETS);
+    const ts = await mention(h, 'CDASH', 'notebook: add a cell counter', 'UCAL');
+    expect(ticketOf(h, ts)).toBeUndefined();
+    const question = h.fake.botReplies('CDASH', ts)[0]!;
+    expect(question.text).toBe(
+      'There is no app called "notebook" here (the apps are dashboards, notebooks). Which app is this request for?',
+    );
+    const buttons = (
+      question.blocks as { type: string; elements?: { value: string; text: { text: string } }[] }[]
+    ).find((b) => b.type === 'actions')!.elements!;
+    expect(buttons.map((b) => b.text.text)).toEqual(['dashboards', 'notebooks']);
+
+    // The click, as Slack posts it: form-encoded `payload=`, signed, through Bolt's receiver.
+    const payload = {
+      type: 'block_actions',
+      team: { id: 'T1', domain: 'fake' },
+      user: { id: 'UCAL', username: 'cal', team_id: 'T1' },
+      api_app_id: 'A1',
+      token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: question.ts, channel_id: 'CDASH', is_ephemeral: false },
+      trigger_id: '1.2.3',
+      channel: { id: 'CDASH', name: 'dashboards' },
+      message: { type: 'message', ts: question.ts, text: question.text, user: 'UBOT' },
+      response_url: 'https://hooks.slack.invalid/actions/T1/1/x',
+      actions: [
+        {
+          type: 'button',
+          action_id: 'loopwright_target:notebooks',
+          block_id: 'loopwright_target',
+          text: { type: 'plain_text', text: 'notebooks' },
+          value: buttons.find((b) => b.text.text === 'notebooks')!.value,
+          action_ts: String(Date.now() / 1000),
+        },
+      ],
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const res = await h.post(body, {
+      ...signedHeaders(body),
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(res.status).toBe(200);
+    await h.slack.idle();
+    expect(ticketOf(h, ts)).toMatchObject({ target: 'notebooks', request: { text: 'add a cell counter' } });
   });
 });

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { targetSettingsSchema } from '../../src/config/target.ts';
 import { attach, publishable, withProofTest, type Candidate } from '../../src/core/candidate.ts';
 import { checkDiff } from '../../src/loop/policy/diff.ts';
+import { testFailure } from '../../src/tickets/proof-test.ts';
 import { localSandbox, makeRepo, type Fixture } from '../loop/harness.ts';
 
 describe('guardrails and the proof test path', () => {
@@ -73,5 +74,51 @@ describe('publishable with a proof test', () => {
     expect(publishable(c).ok).toBe(false);
     const elsewhere: Candidate = { ...c, tree: 'T3' };
     expect(publishable(elsewhere).ok).toBe(false);
+  });
+});
+
+describe('what a failed proof test says', () => {
+  // The line reporter's output of @playwright/test 1.65 for a spec whose expectation timed out.
+  const OUTPUT = [
+    '',
+    'Running 1 test using 1 worker',
+    '',
+    '[1/1] e2e/x.spec.ts:2:1 › the thing',
+    '  1) e2e/x.spec.ts:2:1 › the thing ───────────',
+    '',
+    '    Error: expect(locator).toBeVisible() failed',
+    '',
+    "    Locator: getByText('Ready to ship')",
+    '    Expected: visible',
+    '    Timeout: 2000ms',
+    '    Error: element(s) not found',
+    '',
+    "      4 |   await page.getByRole('button', { name: 'Show status' }).click({ timeout: 5000 });",
+    "    > 5 |   await expect(page.getByText('Ready to ship')).toBeVisible({ timeout: 2000 });",
+    '        |                                                 ^',
+    '        at /tmp/room/e2e/x.spec.ts:5:49',
+    '',
+    '  1 failed',
+  ].join('\n');
+
+  it('names the failing line and the error, and why the runner may have passed it', () => {
+    const said = testFailure(`\x1b[31m${OUTPUT}\x1b[39m`);
+    expect(said).toMatch(
+      /^expect\(locator\)\.toBeVisible\(\) failed at `await expect\(page\.getByText\('Ready to ship'\)\)\.toBeVisible\(\{ timeout: 2000 \}\);` \(Locator: getByText\('Ready to ship'\); Expected: visible; Error: element\(s\) not found\)\./,
+    );
+    expect(said).toContain('lets the page settle before each step');
+    expect(said).not.toContain('/tmp/room');
+  });
+
+  it('blames the page race only for a step on the page', () => {
+    const broken =
+      "    Error: Cannot find module '@playwright/test'\n\n    > 3 | import { test, expect } from '@playwright/test';\n";
+    expect(testFailure(broken)).toBe(
+      "Cannot find module '@playwright/test' at `import { test, expect } from '@playwright/test';`",
+    );
+  });
+
+  it('keeps the tail of output it cannot read', () => {
+    expect(testFailure('Error [ERR_MODULE_NOT_FOUND]\nboom')).toBe('Error [ERR_MODULE_NOT_FOUND]\nboom');
   });
 });

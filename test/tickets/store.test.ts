@@ -119,6 +119,19 @@ describe.each(backends)('ticket store on $name', ({ postgres }) => {
       'rejected',
       'running',
     ]);
+    await t.store.submit({ target: 'notebooks', request: request('a notebooks change') });
+    const byTarget = await t.store.countsByTarget();
+    expect(byTarget.notebooks).toEqual({
+      queued: 1,
+      running: 0,
+      pr_opened: 0,
+      failed: 0,
+      rejected: 0,
+      cancelled: 0,
+    });
+    const all = await t.store.counts();
+    for (const status of Object.keys(all) as (keyof typeof all)[])
+      expect(Object.values(byTarget).reduce((n, c) => n + c[status], 0)).toBe(all[status]);
     expect(await t.store.get('t_nope')).toBeUndefined();
   });
 

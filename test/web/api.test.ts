@@ -103,7 +103,9 @@ describe('JSON API', () => {
   it('exposes Prometheus metrics: status gauge, queue depth, tokens, stage durations', async () => {
     h = await startHarness();
     const { ticket } = await h.store.submit({ request: { text: 'x', source: 'cli', requester: 'me' } });
-    await h.store.submit({ request: { text: 'y', source: 'cli', requester: 'me' } });
+    const { ticket: second } = await h.store.submit({
+      request: { text: 'y', source: 'cli', requester: 'me' },
+    });
     await h.store.append(
       ticket.id,
       stamp({
@@ -120,10 +122,20 @@ describe('JSON API', () => {
       timings: { codingMs: 42_000, totalMs: 90_000 },
     });
     await h.store.append(ticket.id, stamp({ type: 'finished', status: 'pr_opened' }));
+    await h.store.submit({ target: 'notebooks', request: { text: 'z', source: 'cli', requester: 'me' } });
     const text = (await request(`${h.server.url}/metrics`)).text;
-    expect(text).toMatch(/loopwright_tickets\{status="queued"\} 1/);
-    expect(text).toMatch(/loopwright_tickets\{status="pr_opened"\} 1/);
-    expect(text).toMatch(/loopwright_queue_depth 1/);
+    expect(text).toMatch(/loopwright_tickets\{status="queued",target="datadesk"\} 1\n/);
+    expect(text).toMatch(/loopwright_tickets\{status="pr_opened",target="datadesk"\} 1\n/);
+    expect(text).toMatch(/loopwright_tickets\{status="queued",target="notebooks"\} 1\n/);
+    expect(text).toMatch(/loopwright_tickets\{status="pr_opened",target="notebooks"\} 0\n/);
+    expect(text).toMatch(/loopwright_queue_depth\{target="datadesk"\} 1\n/);
+    expect(text).toMatch(/loopwright_queue_depth\{target="notebooks"\} 1\n/);
+    expect(text).not.toMatch(/loopwright_(tickets|queue_depth)\{(status="\w+")?\}/);
+    // A ticket leaving the queue leaves its target's depth at the next scrape.
+    await h.store.update(second.id, { status: 'running' });
+    const later = (await request(`${h.server.url}/metrics`)).text;
+    expect(later).toMatch(/loopwright_queue_depth\{target="datadesk"\} 0\n/);
+    expect(later).toMatch(/loopwright_queue_depth\{target="notebooks"\} 1\n/);
     expect(text).toMatch(
       /loopwright_tokens_total\{agent="coder",model="gpt-4.1",target="datadesk",kind="prompt"\} 1200/,
     );

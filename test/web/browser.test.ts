@@ -46,12 +46,12 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function start(opts: { forge?: WebForge; uiToken?: string } = {}) {
+async function start(opts: { forge?: WebForge; uiToken?: string; config?: Record<string, unknown> } = {}) {
   h = await startHarness({
     store: shared.store,
     keepStore: true,
     forge: opts.forge,
-    config: opts.uiToken ? { uiToken: opts.uiToken } : {},
+    config: { ...(opts.uiToken ? { uiToken: opts.uiToken } : {}), ...opts.config },
   });
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   return h;
@@ -114,6 +114,64 @@ describe('queue page', () => {
       mkdirSync(SHOT_DIR, { recursive: true });
       await page.screenshot({ path: path.join(SHOT_DIR, 'queue.png'), fullPage: true });
     }
+  });
+
+  it('filters by target in place, and live updates keep to the chosen target', async () => {
+    const { store, server } = await start({
+      config: { repo: tempHome().dir, targets: { notebooks: { repo: tempHome().dir } } },
+    });
+    const onTarget = (target: string, text: string) =>
+      store.submit({ target, request: { text, source: 'web', requester: 'ana' } }).then((r) => r.ticket);
+    const d1 = await onTarget('datadesk', 'Dashboards: a legend toggle');
+    const n1 = await onTarget('notebooks', 'Notebooks: a cell counter');
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-live="ready"]');
+    await page.waitForSelector('#live.on');
+    await page.evaluate(() => ((window as unknown as { __sentinel: number }).__sentinel = 1));
+    const row = (id: string) => page.locator(`#row-${id}`);
+    expect(await row(d1.id).count()).toBe(1);
+    expect(await row(n1.id).count()).toBe(1);
+    // With script, the select applies at once: no Show button.
+    expect(await page.locator('#target-apply').isHidden()).toBe(true);
+
+    await page.selectOption('#target-filter', 'notebooks');
+    await expect.poll(() => row(d1.id).count()).toBe(0);
+    await page.waitForSelector('body[data-live="ready"]');
+    expect(await row(n1.id).count()).toBe(1);
+    expect(new URL(page.url()).search).toBe('?target=notebooks');
+    expect(await page.locator('p.counts .status-queued b').textContent()).toBe('1');
+
+    // Live: a datadesk ticket submitted before a notebooks one; only the notebooks row arrives.
+    const d2 = await onTarget('datadesk', 'Dashboards: a date picker');
+    const n2 = await onTarget('notebooks', 'Notebooks: a kernel badge');
+    await expect.poll(() => row(n2.id).count()).toBe(1);
+    expect(await row(d2.id).count()).toBe(0);
+    await store.update(d1.id, { status: 'running', stage: 'coding' });
+    await store.update(n1.id, { status: 'running', stage: 'coding' });
+    await expect.poll(() => row(n1.id).textContent()).toContain('coding');
+    expect(await row(d1.id).count()).toBe(0);
+
+    await page.selectOption('#target-filter', '');
+    await expect.poll(() => row(d2.id).count()).toBe(1);
+    await page.waitForSelector('body[data-live="ready"]');
+    expect(await row(d1.id).textContent()).toContain('coding');
+    expect(new URL(page.url()).search).toBe('');
+    // The page never reloaded.
+    expect(await page.evaluate(() => (window as unknown as { __sentinel?: number }).__sentinel)).toBe(1);
+
+    // Opened filtered, the stream is filtered from the start; a name that is no target shows all.
+    await page.goto(`${server.url}/?target=notebooks`);
+    await page.waitForSelector('#live.on');
+    const d3 = await onTarget('datadesk', 'Dashboards: a tooltip');
+    const n3 = await onTarget('notebooks', 'Notebooks: a tooltip');
+    await expect.poll(() => row(n3.id).count()).toBe(1);
+    expect(await row(d3.id).count()).toBe(0);
+    await page.goto(`${server.url}/?target=nope`);
+    await page.waitForSelector('#live.on');
+    expect(await page.locator('#target-filter').inputValue()).toBe('');
+    const d4 = await onTarget('datadesk', 'Dashboards: a footer');
+    await expect.poll(() => row(d4.id).count()).toBe(1);
+    for (const t of [d1, n1, d2, n2, d3, n3, d4]) await store.cancel(t.id, 'test done');
   });
 
   it('submits a request through the form and lands on its ticket page', async () => {

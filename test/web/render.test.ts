@@ -6,7 +6,7 @@ import { renderMarkdown } from '../../src/web/markdown.ts';
 import { parseDiff, renderDiff } from '../../src/web/render/diff.ts';
 import { renderQueuePage } from '../../src/web/render/queue.ts';
 import { renderTicketPage } from '../../src/web/render/ticket.ts';
-import { emptyEvidence } from '../../src/web/render/evidence.ts';
+import { emptyEvidence, renderEvidence } from '../../src/web/render/evidence.ts';
 
 const XSS = `<img src=x onerror=alert(1)><script>window.__xss=1</script>"'\``;
 
@@ -190,5 +190,16 @@ describe('pages', () => {
       nonce: 'n',
     });
     expect(out).toContain('This ticket ran on a scripted model (replay), not a live LLM.');
+  });
+});
+
+describe('evidence media', () => {
+  it('gives the video the poster: the first settled, non-blank frame', () => {
+    const ev = { ...emptyEvidence(), video: 'head.webm', gif: 'head.gif' };
+    expect(String(renderEvidence('t1', ev))).not.toContain('poster=');
+    const out = String(renderEvidence('t1', { ...ev, poster: 'poster.png' }));
+    expect(out).toMatch(
+      /<video\s+id="video"\s+src="\/evidence\/t1\/head.webm"\s+poster="\/evidence\/t1\/poster.png"/,
+    );
   });
 });

@@ -8,6 +8,8 @@ export interface EvidenceView {
   video?: string;
   baseVideo?: string;
   gif?: string;
+  /** The first settled, non-blank frame of the passing run (the preview starts there). */
+  poster?: string;
   screenshots: { path: string; caption?: string }[];
   before: string[];
   after: string[];
@@ -50,7 +52,13 @@ export function renderEvidence(id: string, ev: EvidenceView): SafeHtml {
             ev.video
               ? html`<div>
                   <h3>Video (passing run)</h3>
-                  <video id="video" src="${evidenceUrl(id, ev.video)}" controls preload="metadata"></video>
+                  <video
+                    id="video"
+                    src="${evidenceUrl(id, ev.video)}"
+                    ${ev.poster ? html`poster="${evidenceUrl(id, ev.poster)}"` : ''}
+                    controls
+                    preload="metadata"
+                  ></video>
                 </div>`
               : ''
           }

@@ -122,16 +122,23 @@ function countsLine(counts: QueueView['counts']): SafeHtml {
   </p>`;
 }
 
-/** Links that show one target's tickets, for a deployment with several. */
+/**
+ * The target filter, for a deployment with several: a select in a GET form, so it works without
+ * script (Show reloads `/?target=NAME`); the page script applies a change in place.
+ */
 function targetFilter(targets: string[], filter: string | undefined): SafeHtml | string {
   if (targets.length < 2) return '';
-  const link = (name: string | undefined, label: string) =>
-    name === filter
-      ? html`<strong>${label}</strong>`
-      : html`<a href="${name ? `/?target=${encodeURIComponent(name)}` : '/'}">${label}</a>`;
-  return html`<p class="targets" id="target-filter">
-    Target: ${link(undefined, 'all')} ${targets.map((t) => html` · ${link(t, t)}`)}
-  </p>`;
+  const option = (value: string, label: string) =>
+    value === (filter ?? '')
+      ? html`<option value="${value}" selected>${label}</option>`
+      : html`<option value="${value}">${label}</option>`;
+  return html`<form class="targets" method="get" action="/" id="target-form">
+    <label for="target-filter">Target</label>
+    <select id="target-filter" name="target">
+      ${option('', 'all')} ${targets.map((t) => option(t, t))}
+    </select>
+    <button type="submit" id="target-apply">Show</button>
+  </form>`;
 }
 
 export function renderQueuePage(v: QueueView): string {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CodedError, ErrorCode } from '../../core/errors.ts';
-import { TERMINAL_STATUSES, type Ticket } from '../../core/ticket.ts';
+import { TERMINAL_STATUSES, TICKET_STATUSES, type Ticket, type TicketStatus } from '../../core/ticket.ts';
 import type { TicketStore } from '../../tickets/types.ts';
 import type { WorkerRow } from '../../tickets/health.ts';
 import { cspFor, newNonce } from '../csp.ts';
@@ -43,11 +43,15 @@ function sendPage(reply: FastifyReply, render: (nonce: string) => string) {
 }
 
 /** Gathers what the queue page shows. Exported for the benchmark. */
+const zeroCounts = () =>
+  Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as Record<TicketStatus, number>;
+
 export async function loadQueueData(store: TicketStore, target?: string) {
   const [inflight, recent, counts] = await Promise.all([
     store.list({ status: ['queued', 'running'], limit: INFLIGHT_LIMIT, target }),
     store.list({ status: [...TERMINAL_STATUSES], limit: RECENT_LIMIT, target }),
-    store.counts(),
+    // Filtered, the counts are that target's too.
+    target ? store.countsByTarget().then((by) => by[target] ?? zeroCounts()) : store.counts(),
   ]);
   const queued = inflight.filter((t) => t.status === 'queued').slice(0, POSITION_LOOKUPS);
   const positions = await queuePositions(store, queued);

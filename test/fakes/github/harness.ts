@@ -28,10 +28,12 @@ export interface GitHubWorld {
 
 export async function startGitHubWorld(opts: Partial<FakeGitHubOptions> = {}): Promise<GitHubWorld> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'lw-gh-'));
-  const bare = makeBareRepo(root, 'acme', 'app');
-  const api = await startFakeGitHub({ owner: 'acme', repo: 'app', tokens: [TOKEN], bareRepo: bare, ...opts });
+  const owner = opts.owner ?? 'acme';
+  const name = opts.repo ?? 'app';
+  const bare = makeBareRepo(root, owner, name);
+  const api = await startFakeGitHub({ owner, repo: name, tokens: [TOKEN], bareRepo: bare, ...opts });
   const git = await startGitHttpServer({ root, accepts: (t) => api.tokens.has(t) });
-  const repoUrl = `${git.url}/acme/app.git`;
+  const repoUrl = `${git.url}/${owner}/${name}.git`;
   const dirs: string[] = [root];
   const worktrees: string[] = [];
   return {

@@ -344,6 +344,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       at: Date.now(),
     });
 
+    // This fake holds one repository; GitHub answers 404 for a repository it does not have.
+    const { owner, repo } = match.params;
+    if (owner !== undefined && repo !== undefined && (owner !== opts.owner || repo !== opts.repo))
+      return send({ status: 404, body: { message: 'Not Found' } });
+
     const authorized =
       id === 'apps/create-installation-access-token' ? verifyAppJwt(credential) : tokens.has(credential);
     if (!authorized) return send({ status: 401, body: { message: 'Bad credentials' } });
