@@ -17,6 +17,12 @@ export interface Flags {
   fix?: boolean;
   serve?: boolean;
   quiet?: boolean;
+  suite?: string;
+  tasks?: string;
+  models?: string;
+  trials?: string;
+  concurrency?: string;
+  html?: string;
 }
 
 const log = logger('cli');
@@ -46,6 +52,10 @@ export async function runCommand(command: string, args: string[], flags: Flags):
         return await runDemo(config, flags, log);
       case 'status':
         return await runStatus(config, flags);
+      case 'eval': {
+        const { runEval } = await import('./eval.ts');
+        return await runEval(config, args, flags, log);
+      }
       case 'owners': {
         const { runOwners } = await import('./owners.ts');
         return await runOwners(config, args, flags, log);
