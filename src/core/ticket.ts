@@ -1,4 +1,5 @@
 /** The ticket object of DESIGN.md §4: stored, served by the API, printed by `--json`. */
+import type { Budgets } from '../config/schema.ts';
 
 export const STAGES = [
   'queued',
@@ -38,6 +39,13 @@ export interface TicketRequest {
   followUpOf?: string;
   /** Clarifications added while the ticket runs (Slack thread replies), seen at the next turn. */
   clarifications?: string[];
+  /**
+   * The coder's model for this ticket alone (an eval trial names one), as `LOOPWRIGHT_MODEL` takes
+   * it on the configured endpoint; `replay:<trajectory>` plays a scripted one. Absent: the target's.
+   */
+  model?: string;
+  /** Budgets of this ticket alone (an eval task's), over the target's. */
+  budgets?: Partial<Budgets>;
 }
 
 export interface PullRequestRef {
