@@ -14,11 +14,26 @@ import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { budgetSchema } from '../config/schema.ts';
+import type { Budgets } from '../config/schema.ts';
 import { CodedError, ErrorCode } from '../core/errors.ts';
 
 /** The suite shipped with Loopwright: tasks over the bundled Datadesk app. */
 export const BUNDLED_SUITE = fileURLToPath(new URL('../../evals', import.meta.url));
+
+const count = z.number().int().positive().optional();
+/** Budgets the task sets over the target's; one left out keeps the target's (no defaults here). */
+const budgetOverrides = z
+  .object({
+    maxTurns: count,
+    maxTokens: count,
+    maxCostUsd: z.number().positive().optional(),
+    maxWallMs: count,
+    toolTimeoutMs: count,
+    maxReviewRounds: z.number().int().nonnegative().optional(),
+    maxProofAttempts: count,
+    compactAtTokens: count,
+  })
+  .strict() satisfies z.ZodType<Partial<Budgets>>;
 
 export const taskFileSchema = z
   .object({
@@ -29,7 +44,7 @@ export const taskFileSchema = z
     repo: z.string().min(1).optional(),
     /** A branch or commit; default the target's base branch. */
     base: z.string().min(1).optional(),
-    budgets: budgetSchema.partial().optional(),
+    budgets: budgetOverrides.optional(),
     tags: z.array(z.string()).default([]),
     /** Answers a requester would give in the thread, known to the agent from the start. */
     clarifications: z.array(z.string()).default([]),
