@@ -73,7 +73,10 @@ export class RunDir {
   }
 
   append(record: TrialRecord): void {
-    appendFileSync(path.join(this.dir, 'trials.jsonl'), `${JSON.stringify(record)}\n`);
+    // The fixed fields first, in the order other tooling documents them.
+    const { task, model, trial, bucket, falseProof, ticketId, usage, timings, ...rest } = record;
+    const line = { task, model, trial, bucket, falseProof, ticketId, usage, timings, ...rest };
+    appendFileSync(path.join(this.dir, 'trials.jsonl'), `${JSON.stringify(line)}\n`);
   }
 
   /** Links the ticket's evidence and keeps its trajectory; returns the links, relative to the run. */
