@@ -30,6 +30,7 @@ export const HEAVY: Record<string, number> = {
   'test/tickets/proof-test-refused.test.ts': 60,
   'test/python/flask-e2e.test.ts': 120,
   'test/cli/worker-health.test.ts': 170,
+  'test/eval/eval-e2e.test.ts': 420,
 };
 
 /** Other files that take a while; anything unlisted is taken as one second. */

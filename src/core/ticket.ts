@@ -1,5 +1,4 @@
 /** The ticket object of DESIGN.md §4: stored, served by the API, printed by `--json`. */
-import type { Budgets } from '../config/schema.ts';
 
 export const STAGES = [
   'queued',
@@ -45,8 +44,23 @@ export interface TicketRequest {
    */
   model?: string;
   /** Budgets of this ticket alone (an eval task's), over the target's. */
-  budgets?: Partial<Budgets>;
+  budgets?: BudgetOverrides;
 }
+
+/** Budgets one ticket sets over its target's (the keys of the config's `budgets`). */
+export type BudgetOverrides = Partial<
+  Record<
+    | 'maxTurns'
+    | 'maxTokens'
+    | 'maxCostUsd'
+    | 'maxWallMs'
+    | 'toolTimeoutMs'
+    | 'maxReviewRounds'
+    | 'maxProofAttempts'
+    | 'compactAtTokens',
+    number
+  >
+>;
 
 export interface PullRequestRef {
   url: string;
