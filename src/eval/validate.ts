@@ -68,8 +68,15 @@ export async function validateTask(task: EvalTask, opts: ValidateOptions): Promi
     (base.passes[0] ? 'the hidden check passes on the base commit: it proves nothing' : undefined);
   if (baseWhy) reasons.push(baseWhy);
 
-  if (task.reference) {
-    const ref = await check(await patchedTree(repo, task.reference), REFERENCE_RUNS);
+  // A patch that does not apply is a reason like any other: the other patches are still checked.
+  const tree = async (patch: string) =>
+    patchedTree(repo, patch).catch((error: unknown) => {
+      reasons.push(asCodedError(error).message);
+      return undefined;
+    });
+  const refTree = task.reference ? await tree(task.reference) : undefined;
+  if (task.reference && refTree) {
+    const ref = await check(refTree, REFERENCE_RUNS);
     const passed = ref.passes.filter(Boolean).length;
     const why =
       infra('reference', ref) ??
@@ -82,7 +89,9 @@ export async function validateTask(task: EvalTask, opts: ValidateOptions): Promi
   }
 
   for (const wrong of task.wrong) {
-    const r = await check(await patchedTree(repo, wrong));
+    const wrongTree = await tree(wrong);
+    if (!wrongTree) continue;
+    const r = await check(wrongTree);
     const name = `wrong/${path.basename(wrong)}`;
     const why =
       infra(name, r) ??
