@@ -17,7 +17,16 @@ const forbid = (from, paths) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'sandbox/**', '.loopwright/**', 'coverage/**', 'test/fixtures/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'sandbox/**',
+      'evals/**',
+      '.loopwright/**',
+      'coverage/**',
+      'test/fixtures/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -33,6 +33,7 @@ export const HEAVY: Record<string, number> = {
   'test/browser/text-parity.test.ts': 50,
   'test/python/flask-e2e.test.ts': 120,
   'test/cli/worker-health.test.ts': 170,
+  'test/eval/eval-e2e.test.ts': 420,
 };
 
 /** Other files that take a while; anything unlisted is taken as one second. */
@@ -55,6 +56,7 @@ const LIGHT: Record<string, number> = {
   'test/sandbox/sandbox.test.ts': 18,
   'test/sandbox/python.test.ts': 42,
   'test/loop/policy.test.ts': 18,
+  'test/eval/reviewer.test.ts': 25,
 };
 
 /** The table entry for a file: its own, or its folder's. */

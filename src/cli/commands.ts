@@ -36,6 +36,10 @@ export async function runCommand(command: string, args: string[], flags: Flags):
         return await runDemo(config, flags, log);
       case 'status':
         return await runStatus(config, flags);
+      case 'eval': {
+        const { runEval } = await import('./eval.ts');
+        return await runEval(config, args, flags, log);
+      }
       case 'owners': {
         const { runOwners } = await import('./owners.ts');
         return await runOwners(config, args, flags, log);

@@ -8,4 +8,10 @@ export interface Flags {
   fix?: boolean;
   serve?: boolean;
   quiet?: boolean;
+  suite?: string;
+  tasks?: string;
+  models?: string;
+  trials?: string;
+  concurrency?: string;
+  html?: string;
 }

@@ -26,6 +26,8 @@ const USAGE = `Usage: loopwright <command> [options]
   status [--target NAME] [--json]
                              tickets, newest first (of one target)
   owners <path>... [--json]  who owns each path and which review rules apply (base branch)
+  eval validate|run|report|compare|reviewer
+                             the private eval suite (loopwright eval --help)
 
 Environment: LOOPWRIGHT_HOME, DATABASE_URL, OPENAI_API_KEY, OPENAI_BASE_URL, GITHUB_TOKEN, … (README)`;
 
@@ -38,6 +40,12 @@ const OPTIONS = {
   fix: { type: 'boolean' },
   serve: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  suite: { type: 'string' },
+  tasks: { type: 'string' },
+  models: { type: 'string' },
+  trials: { type: 'string' },
+  concurrency: { type: 'string' },
+  html: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -54,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || parsed.values.help ? 0 : 2;
   }
-  const quiet = ['submit', 'run', 'demo', 'status', 'doctor', 'owners'].includes(command);
+  const quiet = ['submit', 'run', 'demo', 'status', 'doctor', 'owners', 'eval'].includes(command);
   process.env.LOOPWRIGHT_LOG_LEVEL ??= quiet ? 'warn' : 'info';
   // Imported after the log level is settled: the logger reads it when first loaded.
   const { runCommand } = await import('./commands.ts');

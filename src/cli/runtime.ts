@@ -65,8 +65,36 @@ export const publicUrlOf = (config: Config): string =>
     `http://${config.host && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${config.port}`
   ).replace(/\/$/, '');
 
-/** Which model runs tickets: a configured trajectory, a real endpoint, or (demo) the shipped script. */
+/**
+ * Which model runs tickets: the target's (below), or for a ticket that names its own model or
+ * budgets (an eval trial), a runner built for that ticket with them.
+ */
 function chooseModel(
+  config: Config,
+  scriptedFallback: boolean,
+  bases: BasePool,
+): { runLoop: LoopRunner; scripted: boolean } | CodedError {
+  const chosen = targetModel(config, scriptedFallback, bases);
+  if (chosen instanceof CodedError) return chosen;
+  const runLoop: LoopRunner = (input) => {
+    const { model, budgets } = input.ticket.request;
+    if (!model && !budgets) return chosen.runLoop(input);
+    const replay = model?.startsWith('replay:') ? model.slice('replay:'.length) : undefined;
+    const own: Config = {
+      ...config,
+      budgets: { ...config.budgets, ...budgets },
+      ...(model && !replay ? { model, trajectory: undefined } : {}),
+      ...(replay ? { trajectory: replay } : {}),
+    };
+    const picked = targetModel(own, scriptedFallback, bases);
+    if (picked instanceof CodedError) throw picked;
+    return picked.runLoop(input);
+  };
+  return { runLoop, scripted: chosen.scripted };
+}
+
+/** The target's model: a configured trajectory, a real endpoint, or (demo) the shipped script. */
+function targetModel(
   config: Config,
   scriptedFallback: boolean,
   bases: BasePool,

@@ -47,7 +47,29 @@ export interface TicketRequest {
   followUpOf?: string;
   /** Clarifications added while the ticket runs (Slack thread replies), seen at the next turn. */
   clarifications?: string[];
+  /**
+   * The coder's model for this ticket alone (an eval trial names one), as `LOOPWRIGHT_MODEL` takes
+   * it on the configured endpoint; `replay:<trajectory>` plays a scripted one. Absent: the target's.
+   */
+  model?: string;
+  /** Budgets of this ticket alone (an eval task's), over the target's. */
+  budgets?: BudgetOverrides;
 }
+
+/** Budgets one ticket sets over its target's (the keys of the config's `budgets`). */
+export type BudgetOverrides = Partial<
+  Record<
+    | 'maxTurns'
+    | 'maxTokens'
+    | 'maxCostUsd'
+    | 'maxWallMs'
+    | 'toolTimeoutMs'
+    | 'maxReviewRounds'
+    | 'maxProofAttempts'
+    | 'compactAtTokens',
+    number
+  >
+>;
 
 export interface PullRequestRef {
   url: string;

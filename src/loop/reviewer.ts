@@ -12,14 +12,14 @@ import { EventQueue } from './events.ts';
 import type { ChatModel } from './llm/types.ts';
 import { reviewerMessage, reviewerSystemPrompt, type ReviewerMessageInput } from './review/prompts.ts';
 import { ToolRegistry } from './tools/adapter.ts';
-import type { LoopState, LoopToolContext } from './tools/context.ts';
-import { readOnlyFileTools } from './tools/files.ts';
+import type { LoopState } from './tools/context.ts';
+import { readOnlyFileTools, type FileToolsContext } from './tools/files.ts';
 import { submitReview } from './tools/review.ts';
 import type { Transcript } from './transcript.ts';
 
 export interface ReviewInput extends ReviewerMessageInput {
   model: ChatModel;
-  files: Pick<LoopToolContext, 'root' | 'outputsDir' | 'sandbox'>;
+  files: FileToolsContext;
   budget: BudgetTracker;
   transcript: Transcript;
   signal: AbortSignal;

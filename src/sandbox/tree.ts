@@ -123,3 +123,21 @@ export async function addFileToTree(
     return (await gitOut(['write-tree'], { gitDir, indexFile })).trim();
   });
 }
+
+/**
+ * `treeish` with a patch (`git diff` output) applied, written into the trusted git dir; returns
+ * the new tree's id. Applied to a private index only: no worktree is read or written. A patch that
+ * does not apply throws (`git apply` says which hunk).
+ */
+export async function applyPatchToTree(
+  gitDir: string,
+  treeish: string,
+  patch: string,
+  scratch: string,
+): Promise<string> {
+  return withIndex(scratch, async (indexFile) => {
+    await git(['read-tree', treeish], { gitDir, indexFile });
+    await git(['apply', '--cached', '--whitespace=nowarn', '-'], { gitDir, indexFile, input: patch });
+    return (await gitOut(['write-tree'], { gitDir, indexFile })).trim();
+  });
+}

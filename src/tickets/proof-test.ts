@@ -13,16 +13,14 @@
  * application code, which the new tree holds unchanged, and the one added file carries its own
  * proof, the passing run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { slug, toPlaywrightTest } from '../browser/codegen.ts';
 import type { VerificationPlan } from '../browser/plan.ts';
 import { withProofTest, type Candidate } from '../core/candidate.ts';
 import { redact } from '../core/redact.ts';
-import { CHROMIUM_ARGS, resolveChromiumPath } from '../sandbox/browser.ts';
-import { shq } from '../sandbox/isolation.ts';
+import { hasPlaywrightTest, runSpecs } from '../sandbox/playwright-test.ts';
 import { addFileToTree, diffTrees } from '../sandbox/tree.ts';
-import type { Room, Sandbox } from '../sandbox/types.ts';
+import type { Sandbox } from '../sandbox/types.ts';
 import type { Attempt } from './attempt.ts';
 
 export interface ProofTestOptions {
@@ -84,29 +82,25 @@ async function runInRoom(
 ): Promise<{ ok: true } | { ok: false; why: string }> {
   const room = await sandbox.openRoom(tree, 'proof-test');
   try {
-    // The dependencies are mounted inside the room only: look there.
-    const cli = 'node_modules/@playwright/test/cli.js';
-    if ((await room.exec(`test -f ${cli}`, { signal: opts.signal })).exitCode !== 0) {
+    if (!(await hasPlaywrightTest(room, opts.signal))) {
       return {
         ok: false,
         why: 'the repository does not depend on @playwright/test (add it to devDependencies to keep proofs as tests)',
       };
     }
     const app = await room.startApp();
-    const config = writeConfig(room, rel, opts.chromiumPath);
-    const command = `BASE_URL=${shq(app.url)} node ${cli} test --config ${shq(config)}`;
-    const r = await room.exec(command, { timeoutMs: opts.timeoutMs, signal: opts.signal });
-    if (r.exitCode === 0 && !r.timedOut) return { ok: true };
-    if (r.timedOut) {
-      return {
-        ok: false,
-        why: `it timed out after ${Math.round(opts.timeoutMs / 1000)} s under @playwright/test against the change: ${redact(r.output.slice(-600))}`,
-      };
-    }
-    return {
-      ok: false,
-      why: `it failed under @playwright/test against the change: ${testFailure(r.output)}`,
-    };
+    const r = await runSpecs(room, {
+      testDir: path.join(room.dir, path.dirname(rel)),
+      testMatch: [path.basename(rel)],
+      baseUrl: app.url,
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      chromiumPath: opts.chromiumPath,
+      label: 'proof-test',
+    });
+    if (r.ok) return { ok: true };
+    const said = r.timedOut === true || !r.output ? r.tail : testFailure(r.output);
+    return { ok: false, why: `it ${r.how} under @playwright/test against the change: ${said}` };
   } finally {
     await room.close().catch(() => undefined);
   }
@@ -136,30 +130,4 @@ export function testFailure(output: string): string {
           'sign that the page is ready before acting makes the test hold in both'
       : said,
   );
-}
-
-/**
- * Loopwright's own config for the run, outside the tree's files: only the one spec, the system
- * Chromium with the sandbox's flags, results in the room's scratch. The repository's own
- * playwright.config is not loaded (it could start servers or name browsers that are not here).
- */
-function writeConfig(room: Room, rel: string, chromiumPath?: string): string {
-  const scratch = path.join(room.dir, '.loopwright-proof-test');
-  mkdirSync(scratch, { recursive: true });
-  const file = path.join(scratch, 'playwright.config.mjs');
-  const config = {
-    testDir: path.join(room.dir, path.dirname(rel)),
-    testMatch: [path.basename(rel)],
-    outputDir: path.join(scratch, 'results'),
-    workers: 1,
-    retries: 0,
-    timeout: 60_000,
-    reporter: [['line']],
-    use: {
-      headless: true,
-      launchOptions: { executablePath: resolveChromiumPath(chromiumPath), args: CHROMIUM_ARGS },
-    },
-  };
-  writeFileSync(file, `export default ${JSON.stringify(config, null, 2)};\n`);
-  return file;
 }

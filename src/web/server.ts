@@ -23,6 +23,7 @@ import { createMetrics } from './metrics.ts';
 import { renderPage } from './render/layout.ts';
 import { registerApiRoutes } from './routes/api.ts';
 import { registerPageRoutes } from './routes/pages.ts';
+import { registerEvalRoutes } from './routes/evals.ts';
 import { SseHub } from './sse.ts';
 import type { RawHandler, WebDeps, WebMount } from './types.ts';
 
@@ -162,6 +163,11 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     workers: deps.workers,
   });
   registerEvidenceRoutes(app, root);
+  registerEvalRoutes(app, {
+    home: config.home,
+    scripted: deps.scripted,
+    hasPrs: Boolean(deps.forge?.getPullRequest),
+  });
 
   const mounts: WebMount[] = [
     ...(deps.slackHandler ? [rawRoute('/slack/events', deps.slackHandler)] : []),

@@ -25,7 +25,11 @@ const MAX_MATCHES = 150;
 const MAX_FILE_BYTES = 1_000_000;
 const DEFAULT_READ_LINES = 400;
 
-type Ctx = Pick<LoopToolContext, 'root' | 'outputsDir' | 'sandbox'>;
+/** What the file tools read: the root, where big output goes, and the target's settings (denied paths). */
+export type FileToolsContext = Pick<LoopToolContext, 'root' | 'outputsDir'> & {
+  sandbox: Pick<LoopToolContext['sandbox'], 'settings'>;
+};
+type Ctx = FileToolsContext;
 
 async function* walk(root: string, dir: string): AsyncGenerator<string> {
   let entries;

@@ -10,7 +10,7 @@ export interface PageOptions {
   script?: string;
   /** The process runs the scripted model. */
   scripted?: boolean;
-  nav?: 'queue' | 'prs' | 'none';
+  nav?: 'queue' | 'prs' | 'evals' | 'none';
   /** Show the PRs nav entry (a forge that lists PRs is configured). */
   hasPrs?: boolean;
 }
@@ -27,6 +27,7 @@ export function renderPage(o: PageOptions): string {
       : html`<nav aria-label="Main">
           <a href="/" class="${o.nav === 'queue' ? 'active' : ''}">Queue</a>
           ${o.hasPrs ? html`<a href="/prs" class="${o.nav === 'prs' ? 'active' : ''}">Pull requests</a>` : ''}
+          <a href="/evals" class="${o.nav === 'evals' ? 'active' : ''}">Evals</a>
         </nav>`;
   return html`<!doctype html>
     <html lang="en">

@@ -9,7 +9,11 @@ import type { TicketStore } from '../../../src/tickets/types.ts';
 import { dbTemplateEnv } from '../../helpers/db-template.ts';
 
 export async function openRealStore(home: string): Promise<TicketStore> {
-  const db = await openDb({ home, databaseUrl: undefined, dbTemplate: dbTemplateEnv().LOOPWRIGHT_DB_TEMPLATE });
+  const db = await openDb({
+    home,
+    databaseUrl: undefined,
+    dbTemplate: dbTemplateEnv().LOOPWRIGHT_DB_TEMPLATE,
+  });
   await migrate(db);
   const store = createTicketStore(db, { defaultTarget: 'datadesk' });
   const close = store.close.bind(store);
