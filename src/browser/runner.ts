@@ -18,6 +18,13 @@ import { DEFAULT_SETTLE_MS, describeSettle, trackRequests } from './settle.ts';
 import { settledScreenshot } from './shot.ts';
 import type { PlanRun, StepFailureKind, StepResult } from './types.ts';
 
+/**
+ * A goto's bound. A fresh room's dev server compiles a route on its first load; on a worker busy
+ * with other tickets (2 cores at load 8 and more) that took over 15 s, and the proof failed on head
+ * for a change that was right. A page that never loads still fails, only later.
+ */
+export const GOTO_TIMEOUT_MS = 45_000;
+
 export interface RunOptions {
   appUrl: string;
   /** 'base' | 'head-1' | 'head-2' */
@@ -33,7 +40,7 @@ export interface RunOptions {
   tracePath?: string;
   /** Per-step timeout of actions and expectations (default 5 s). */
   stepTimeoutMs?: number;
-  /** Timeout of a goto (default 15 s: a dev server compiles on first load). */
+  /** Timeout of a goto (default GOTO_TIMEOUT_MS). */
   gotoTimeoutMs?: number;
   /** Bound of the page-settle wait before each screenshot (`.loopwright.yml` `settleMs`). */
   settleMs?: number;
@@ -213,11 +220,17 @@ async function goto(page: Page, url: string, opts: RunOptions): Promise<void> {
   if (!target.ok) throw new StepFailure('error', target.reason);
   let status: number | undefined;
   try {
-    const res = await page.goto(target.url, { timeout: opts.gotoTimeoutMs ?? 15_000, waitUntil: 'load' });
+    const res = await page.goto(target.url, {
+      timeout: opts.gotoTimeoutMs ?? GOTO_TIMEOUT_MS,
+      waitUntil: 'load',
+    });
     status = res?.status();
   } catch (error) {
     if (error instanceof errors.TimeoutError)
-      throw new StepFailure('error', `${url} did not load within ${(opts.gotoTimeoutMs ?? 15_000) / 1000} s`);
+      throw new StepFailure(
+        'error',
+        `${url} did not load within ${(opts.gotoTimeoutMs ?? GOTO_TIMEOUT_MS) / 1000} s`,
+      );
     throw new StepFailure('unreachable', `the app did not answer at ${target.url}: ${firstLine(error)}`);
   }
   if (status !== undefined && status >= 400) {
