@@ -8,10 +8,9 @@ import { resolveTargets } from '../config/targets.ts';
 import type { Logger } from '../core/log.ts';
 import { isReplayModel, runEvalSuite, type TrialSpec } from '../eval/run.ts';
 import { BUNDLED_SUITE, loadSuite } from '../eval/task.ts';
-import { startWorker } from '../tickets/worker.ts';
 import type { Flags } from './flags.ts';
 import { positiveInt, repoCache } from './eval.ts';
-import { DATADESK_DIR, openRuntime } from './runtime.ts';
+import { DATADESK_DIR, openRuntime, startRuntimeWorker } from './runtime.ts';
 
 export async function runEvalRun(config: Config, flags: Flags, log: Logger): Promise<number> {
   const suite = flags.suite ?? BUNDLED_SUITE;
@@ -29,14 +28,8 @@ export async function runEvalRun(config: Config, flags: Flags, log: Logger): Pro
   );
   const started = Date.now();
   try {
-    const worker = await startWorker({
-      store: rt.tickets.store,
-      queue: rt.tickets.queue,
-      pipeline: rt.pipeline(),
-      pipelineFor: (target) => rt.pipeline(target),
-      concurrency,
-      log,
-    });
+    // `--concurrency` slots: the runtime's workerConcurrency, set above.
+    const worker = await startRuntimeWorker(rt, log, { selfCheck: false });
     try {
       console.error(
         `Eval: ${tasks.length} task(s) × ${models.join(', ')} × ${trials} trial(s), ${concurrency} at a time`,

@@ -23,6 +23,7 @@ import { BasePool } from '../tickets/base-pool.ts';
 import { openTickets, type Tickets } from '../tickets/index.ts';
 import type { LoopRunner, PipelineDeps } from '../tickets/pipeline.ts';
 import type { QueueOptions } from '../tickets/queue.ts';
+import { startWorker, type Worker } from '../tickets/worker.ts';
 import { openTargetRuntime, type TargetRuntime } from './target-runtime.ts';
 
 /** The bundled app the demo (and a local forge without LOOPWRIGHT_REPO) starts from. */
@@ -174,4 +175,25 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
     await tickets.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * A worker on the runtime's queue, running every target's tickets with that target's pipeline.
+ * `selfCheck`: first make sure a proof can be recorded here (browser/selfcheck.ts), and claim
+ * nothing until it can.
+ */
+export function startRuntimeWorker(rt: Runtime, log: Logger, opts: { selfCheck: boolean }): Promise<Worker> {
+  return startWorker({
+    store: rt.tickets.store,
+    queue: rt.tickets.queue,
+    pipeline: rt.pipeline(),
+    pipelineFor: (target) => rt.pipeline(target),
+    log,
+    selfCheck: opts.selfCheck
+      ? async () => {
+          const { checkProofRecording } = await import('../browser/selfcheck.ts');
+          return checkProofRecording({ config: rt.config });
+        }
+      : undefined,
+  });
 }

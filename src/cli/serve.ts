@@ -4,9 +4,9 @@ import { CodedError, ErrorCode, isCodedError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { GitHubForge } from '../forge/github.ts';
 import { aliveWorkers } from '../tickets/health.ts';
-import { startWorker, type Worker, type WorkerOptions } from '../tickets/worker.ts';
+import type { Worker } from '../tickets/worker.ts';
 import type { WebServer } from '../web/server.ts';
-import { openRuntime, type Runtime } from './runtime.ts';
+import { openRuntime, startRuntimeWorker, type Runtime } from './runtime.ts';
 import { localForgesView } from './target-runtime.ts';
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -73,9 +73,8 @@ export async function startWebFor(rt: Runtime, log: Logger, port?: number): Prom
 }
 
 async function startWorkers(rt: Runtime, log: Logger): Promise<Worker | undefined> {
-  let pipeline;
   try {
-    pipeline = rt.pipeline();
+    return await startRuntimeWorker(rt, log, { selfCheck: true });
   } catch (error) {
     if (isCodedError(error, ErrorCode.ModelNotConfigured)) {
       log.warn(`no worker: ${error.describe()}`);
@@ -84,22 +83,6 @@ async function startWorkers(rt: Runtime, log: Logger): Promise<Worker | undefine
     }
     throw error;
   }
-  return startWorker({
-    store: rt.tickets.store,
-    queue: rt.tickets.queue,
-    pipeline,
-    pipelineFor: (target) => rt.pipeline(target),
-    log,
-    selfCheck: selfCheckOf(rt),
-  });
-}
-
-/** The worker's start-up check: can it record a proof here (browser/selfcheck.ts)? */
-function selfCheckOf(rt: Runtime): WorkerOptions['selfCheck'] {
-  return async () => {
-    const { checkProofRecording } = await import('../browser/selfcheck.ts');
-    return checkProofRecording({ config: rt.config });
-  };
 }
 
 export async function runStart(config: Config, opts: { worker: boolean; log: Logger }): Promise<number> {
@@ -132,14 +115,7 @@ export async function runWorkerOnly(config: Config, opts: { log: Logger }): Prom
         'worker on the embedded database: only this process can use it; set DATABASE_URL to share one',
       );
     }
-    const worker = await startWorker({
-      store: rt.tickets.store,
-      queue: rt.tickets.queue,
-      pipeline: rt.pipeline(),
-      pipelineFor: (target) => rt.pipeline(target),
-      log: opts.log,
-      selfCheck: selfCheckOf(rt),
-    });
+    const worker = await startRuntimeWorker(rt, opts.log, { selfCheck: true });
     console.log(
       `Loopwright worker running (${config.workerConcurrency} at a time)${rt.scripted ? ' — model: SCRIPTED replay' : ''}`,
     );
