@@ -20,6 +20,7 @@ import { startGitHubHost, type FakeGitHubHost } from '../fakes/github/host.ts';
 import { sh } from '../fakes/github/repos.ts';
 import { memoryLogger, testConfig } from '../fakes/github/setup.ts';
 import { TOKEN } from '../fakes/github/harness.ts';
+import { loopwrightPull } from '../fakes/github/types.ts';
 
 const SECRET = 'webhook-secret-for-tests';
 
@@ -80,18 +81,7 @@ describe('follow-ups route to the target whose GitHub repo the PR is in', () => 
       ).ticket;
       const branch = `loopwright/${t.id}-a-change`;
       sh(world.bare, 'branch', branch, 'main');
-      world.api.pulls.push({
-        number: 7,
-        node_id: `PR_${target}`,
-        title: `A change to ${target}`,
-        body: '',
-        head: branch,
-        base: 'main',
-        draft: false,
-        state: 'open',
-        labels: ['loopwright'],
-        reviewers: [],
-      });
+      world.api.pulls.push(loopwrightPull(7, branch, `A change to ${target}`, `PR_${target}`));
       t = await tickets.store.update(t.id, {
         status: 'pr_opened',
         pr: { url: `https://github.com/x/pull/7`, number: 7, branch, draft: false },
@@ -188,18 +178,7 @@ describe('follow-ups route to the target whose GitHub repo the PR is in', () => 
       ).ticket;
       const branch = `loopwright/${original.id}-started`;
       sh(worlds.notebooks!.bare, 'branch', branch, 'main');
-      worlds.notebooks!.api.pulls.push({
-        number: 8,
-        node_id: 'PR_started',
-        title: 'Started',
-        body: '',
-        head: branch,
-        base: 'main',
-        draft: false,
-        state: 'open',
-        labels: ['loopwright'],
-        reviewers: [],
-      });
+      worlds.notebooks!.api.pulls.push(loopwrightPull(8, branch, 'Started', 'PR_started'));
       await rt.tickets.store.update(original.id, {
         status: 'pr_opened',
         pr: { url: 'https://github.com/acme/notebooks/pull/8', number: 8, branch, draft: false },

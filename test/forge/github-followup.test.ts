@@ -12,6 +12,7 @@ import { startWebServer, type WebServer } from '../../src/web/server.ts';
 import { startGitHubWorld, type GitHubWorld } from '../fakes/github/harness.ts';
 import { sh } from '../fakes/github/repos.ts';
 import { memoryLogger } from '../fakes/github/setup.ts';
+import { loopwrightPull } from '../fakes/github/types.ts';
 
 const SECRET = 'webhook-secret-for-tests';
 
@@ -33,18 +34,7 @@ describe('follow-ups from PR comments', () => {
     ).ticket;
     const branch = `loopwright/${original.id}-make-the-button-blue`;
     sh(world.bare, 'branch', branch, 'main');
-    world.api.pulls.push({
-      number: 7,
-      node_id: 'PR_7',
-      title: 'Make the button blue',
-      body: '',
-      head: branch,
-      base: 'main',
-      draft: false,
-      state: 'open',
-      labels: ['loopwright'],
-      reviewers: [],
-    });
+    world.api.pulls.push(loopwrightPull(7, branch, 'Make the button blue', 'PR_7'));
     original = await tickets.store.update(original.id, {
       status: 'pr_opened',
       pr: { url: 'https://github.com/acme/app/pull/7', number: 7, branch, draft: false },

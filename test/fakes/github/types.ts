@@ -70,3 +70,24 @@ export const primaryRateLimit = (resetInSeconds: number): FakeReply => ({
 });
 
 export const serverError = (status = 502): FakeReply => ({ status, body: { message: 'Server Error' } });
+
+/** An open PR from `head` into main with Loopwright's label, as a publish leaves it. */
+export function loopwrightPull(
+  number: number,
+  head: string,
+  title: string,
+  nodeId = `PR_${number}`,
+): FakePull {
+  return {
+    number,
+    node_id: nodeId,
+    title,
+    body: '',
+    head,
+    base: 'main',
+    draft: false,
+    state: 'open',
+    labels: ['loopwright'],
+    reviewers: [],
+  };
+}
