@@ -34,6 +34,7 @@ export const HEAVY: Record<string, number> = {
   'test/python/flask-e2e.test.ts': 120,
   'test/cli/worker-health.test.ts': 170,
   'test/eval/eval-e2e.test.ts': 420,
+  'test/eval/hidden-attack.test.ts': 40,
 };
 
 /** Other files that take a while; anything unlisted is taken as one second. */

@@ -1,12 +1,13 @@
 /**
- * The hidden check: a task's acceptance specs, run with the repository's `@playwright/test`
+ * The hidden check: a task's acceptance specs, run with Loopwright's own `@playwright/test`
  * against the app of one tree, in a fresh clean room Loopwright opened for it from the eval's own
- * git dir. The specs are copied into the room's checkout (a copy of the tree nobody else reads)
- * only after the agent has finished, so they never enter a sandbox, a worktree, a prompt, a
- * transcript or the evidence. The app starts once per tree; the specs may run several times on it
- * (validation asks for three passes out of three).
+ * git dir. The specs reach the room only after the agent has finished, so they never enter a
+ * sandbox, a worktree, a prompt, a transcript or the evidence; and they never enter the checkout
+ * either: the tree's app runs in the room while they do, and whatever it can write (the checkout,
+ * the room's /tmp) must not decide the verdict (sandbox/playwright-test.ts). The app starts once
+ * per tree; the specs may run several times on it (validation asks for three passes out of three).
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { asCodedError } from '../core/errors.ts';
@@ -18,9 +19,6 @@ import { openCleanRoom } from '../sandbox/sandbox.ts';
 import type { AppHandle, Room } from '../sandbox/types.ts';
 import type { EvalRepo } from './repo.ts';
 import type { EvalTask } from './task.ts';
-
-/** Where the hidden files go inside the room's checkout. */
-const HIDDEN_DIR = '.loopwright-hidden';
 
 export interface HiddenCheckResult {
   /** One entry per run: every spec (and the shell check) passed. */
@@ -70,7 +68,7 @@ export async function runHiddenCheck(opts: HiddenCheckOptions): Promise<HiddenCh
     return { passes: [], infraError: { code: e.code, message: redact(e.message).slice(0, 600) }, timings };
   }
   try {
-    const dir = copyHidden(opts.task, room.dir);
+    const dir = copyShellCheck(opts.task, room);
     const passes: boolean[] = [];
     let failure: string | undefined;
     for (let i = 0; i < (opts.repeat ?? 1); i++) {
@@ -86,10 +84,10 @@ export async function runHiddenCheck(opts: HiddenCheckOptions): Promise<HiddenCh
   }
 }
 
-function copyHidden(task: EvalTask, roomDir: string): string {
-  const dir = path.join(roomDir, HIDDEN_DIR);
-  mkdirSync(dir, { recursive: true });
-  for (const f of task.hiddenSpecs) copyFileSync(path.join(task.dir, 'hidden', f), path.join(dir, f));
+/** The shell check, in a directory of the worker's own that the run mounts read-only. */
+function copyShellCheck(task: EvalTask, room: Room): string {
+  const dir = path.join(room.scratch, 'hidden-shell');
+  mkdirSync(path.join(dir, 'tmp'), { recursive: true });
   if (task.hiddenShell) copyFileSync(task.hiddenShell, path.join(dir, 'check.sh'));
   return dir;
 }
@@ -104,8 +102,11 @@ async function runOnce(
   const timeoutMs = opts.timeoutMs ?? 180_000;
   if (opts.task.hiddenSpecs.length) {
     const r = await runSpecs(room, {
-      testDir: dir,
-      testMatch: opts.task.hiddenSpecs,
+      specs: opts.task.hiddenSpecs.map((name) => ({
+        name,
+        content: readFileSync(path.join(opts.task.dir, 'hidden', name), 'utf8'),
+      })),
+      runner: 'loopwright',
       baseUrl,
       timeoutMs,
       signal: opts.signal,
@@ -117,9 +118,12 @@ async function runOnce(
     if (!r.ok) return { ok: false, why: `${r.how}: ${r.tail}` };
   }
   if (opts.task.hiddenShell) {
+    // In the checkout (a shell check may read the tree), but the script and its /tmp are ours.
     const r = await room.exec(`BASE_URL=${shq(baseUrl)} bash ${shq(path.join(dir, 'check.sh'))}`, {
       timeoutMs,
       signal: opts.signal,
+      mounts: [{ src: dir, dest: dir, mode: 'ro' }],
+      tmpDir: path.join(dir, 'tmp'),
     });
     if (r.exitCode !== 0 || r.timedOut)
       return { ok: false, why: `check.sh failed: ${redact(r.output.slice(-600))}` };

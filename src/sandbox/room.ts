@@ -22,7 +22,7 @@ import { appPort } from './ports.ts';
 import { SandboxRunner } from './runner.ts';
 import { createState, releaseRuntime, removeFiles, writeState, type SandboxState } from './state.ts';
 import { checkoutTree, treeOf } from './tree.ts';
-import type { AppHandle, BrowserLauncher, ExecOptions, ExecResult, Room } from './types.ts';
+import type { AppHandle, BrowserLauncher, ExecResult, Room, RoomExecOptions } from './types.ts';
 
 export interface RoomOptions {
   home: string;
@@ -49,6 +49,7 @@ export interface RoomOptions {
 export class CleanRoom implements Room {
   readonly tree: string;
   readonly dir: string;
+  readonly scratch: string;
   readonly label: string;
   readonly browser: BrowserLauncher;
   private readonly runner: SandboxRunner;
@@ -61,6 +62,7 @@ export class CleanRoom implements Room {
   private constructor(init: {
     tree: string;
     dir: string;
+    scratch: string;
     runner: SandboxRunner;
     state: SandboxState;
     browser: BrowserLauncher;
@@ -68,6 +70,7 @@ export class CleanRoom implements Room {
   }) {
     this.tree = init.tree;
     this.dir = init.dir;
+    this.scratch = init.scratch;
     this.label = init.opts.label;
     this.runner = init.runner;
     this.state = init.state;
@@ -91,7 +94,7 @@ export class CleanRoom implements Room {
         await prepareDeps(runner, dir, opts.settings, depsOpts, scratch, opts.label);
       }
       const browser = writeBrowserLauncher({ runner, scratchDir: scratch, chromiumPath: opts.chromiumPath });
-      return new CleanRoom({ tree, dir, runner, state, browser, opts });
+      return new CleanRoom({ tree, dir, scratch, runner, state, browser, opts });
     } catch (error) {
       await releaseRuntime(state).catch(() => undefined);
       await removeFiles(opts.home, state).catch(() => undefined);
@@ -120,9 +123,10 @@ export class CleanRoom implements Room {
     return app;
   }
 
-  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  exec(command: string, opts: RoomExecOptions = {}): Promise<ExecResult> {
     const n = ++this.execCount;
-    return runCapped(this.runner.shell(command, { cwd: this.dir }), {
+    const { dir, mounts, onlyMounts, tmpDir } = opts;
+    return runCapped(this.runner.shell(command, { cwd: dir ?? this.dir, mounts, onlyMounts, tmpDir }), {
       timeoutMs: opts.timeoutMs ?? this.opts.toolTimeoutMs,
       signal: opts.signal,
       maxChars: 20_000,

@@ -4,6 +4,7 @@
  * `browser` so that it shares the sandbox's network and reaches the app and nothing else.
  */
 import type { TargetSettings } from '../config/target.ts';
+import type { Mount } from './isolation.ts';
 import type { Snapshot } from './tree.ts';
 
 export type { Snapshot } from './tree.ts';
@@ -13,6 +14,23 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Relative to the worktree. */
   cwd?: string;
+}
+
+/**
+ * How the worker runs its own programs in a room (a test runner, a check script): with files of
+ * its own mounted, a private /tmp, and optionally none of the checkout. The room's app is the
+ * agent's code and shares the room's checkout and /tmp, so anything a verdict depends on must
+ * come through here, not through those.
+ */
+export interface RoomExecOptions extends ExecOptions {
+  /** Absolute working directory (default: the checkout). */
+  dir?: string;
+  /** Mounts in addition to the room's own. */
+  mounts?: Mount[];
+  /** Only these mounts: nothing of the checkout is visible. */
+  onlyMounts?: Mount[];
+  /** A /tmp of its own instead of the one the room's app shares. */
+  tmpDir?: string;
 }
 
 export interface ExecResult {
@@ -57,11 +75,13 @@ export interface Room {
   readonly tree: string;
   /** The checkout (read by the reviewer's file tools). */
   readonly dir: string;
+  /** A directory of the worker's own for this room: nothing in the room sees it unless mounted. */
+  readonly scratch: string;
   /** Chromium inside the room's network (for the proof's runs against this room's app). */
   readonly browser: BrowserLauncher;
   /** Starts the app from the checkout (once) with the settings read before the agent ran. */
   startApp(): Promise<AppHandle>;
-  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  exec(command: string, opts?: RoomExecOptions): Promise<ExecResult>;
   close(): Promise<void>;
 }
 

@@ -5,8 +5,8 @@
  *
  * Publishing, not the agent, adds the file, and it adds it to a new tree: the proven and reviewed
  * tree plus exactly that one file, built in the trusted git dir. Before the new tree may be
- * published, the file runs with the repository's own @playwright/test against the app of exactly
- * that tree, in a clean room Loopwright opened for it; a test that does not pass there is not
+ * published, the file (the worker's copy of it) runs with the repository's own @playwright/test
+ * against the app of exactly that tree, in a clean room Loopwright opened for it; a test that does not pass there is not
  * added (the PR goes out without it and says why). The new tree then goes through the guardrails
  * and the checks like any other (candidate.ts `withProofTest`), so what is published is still
  * what was proven, checked and reviewed: the browser proof and the review carry over only for the
@@ -18,7 +18,7 @@ import { slug, toPlaywrightTest } from '../browser/codegen.ts';
 import type { VerificationPlan } from '../browser/plan.ts';
 import { withProofTest, type Candidate } from '../core/candidate.ts';
 import { redact } from '../core/redact.ts';
-import { hasPlaywrightTest, runSpecs } from '../sandbox/playwright-test.ts';
+import { hasPlaywrightTest, runSpecs, type SpecFile } from '../sandbox/playwright-test.ts';
 import { addFileToTree, diffTrees } from '../sandbox/tree.ts';
 import type { Sandbox } from '../sandbox/types.ts';
 import type { Attempt } from './attempt.ts';
@@ -57,7 +57,7 @@ export async function addProofTest(
   const content = redact(toPlaywrightTest(plan));
   const tree = await addFileToTree(sandbox.gitDir, c.tree, { path: rel, content }, sandbox.scratchDir);
   opts.onTree?.(tree);
-  const run = await runInRoom(sandbox, tree, rel, opts);
+  const run = await runInRoom(sandbox, tree, { name: path.basename(rel), content }, opts);
   await opts.attempt.append({
     type: 'log',
     level: run.ok ? 'info' : 'warn',
@@ -73,11 +73,15 @@ export async function addProofTest(
   };
 }
 
-/** Runs the one spec with the repository's @playwright/test against the room's app. */
+/**
+ * Runs the one spec with the repository's @playwright/test against the room's app. The spec runs
+ * from the worker's own copy, not the checkout's: the app is the agent's code and could rewrite
+ * the checkout's copy while it runs.
+ */
 async function runInRoom(
   sandbox: Sandbox,
   tree: string,
-  rel: string,
+  spec: SpecFile,
   opts: ProofTestOptions,
 ): Promise<{ ok: true } | { ok: false; why: string }> {
   const room = await sandbox.openRoom(tree, 'proof-test');
@@ -90,8 +94,8 @@ async function runInRoom(
     }
     const app = await room.startApp();
     const r = await runSpecs(room, {
-      testDir: path.join(room.dir, path.dirname(rel)),
-      testMatch: [path.basename(rel)],
+      specs: [spec],
+      runner: 'tree',
       baseUrl: app.url,
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,

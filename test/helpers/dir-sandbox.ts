@@ -37,6 +37,7 @@ export function dirSandboxParts(opts: {
       return {
         tree: await treeOf(opts.gitDir, treeish),
         dir,
+        scratch: opts.scratch,
         browser: { executablePath: '/usr/bin/chromium', args: [] },
         startApp: async () => {
           throw new Error('no app in these tests');

@@ -39,6 +39,7 @@ function fakeSandbox(): {
       return {
         tree: treeish,
         dir: '/nowhere',
+        scratch: '/nowhere',
         browser: { executablePath: '/bin/false', args: [] },
         async startApp() {
           app.starts++;
