@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { resolveTargets } from '../config/targets.ts';
 import type { Logger } from '../core/log.ts';
 import { isReplayModel, runEvalSuite, type TrialSpec } from '../eval/run.ts';
+import type { TrialRecord } from '../eval/score.ts';
 import { BUNDLED_SUITE, loadSuite } from '../eval/task.ts';
 import type { Flags } from './flags.ts';
 import { positiveInt, repoCache } from './eval.ts';
@@ -60,9 +61,11 @@ export async function runEvalRun(config: Config, flags: Flags, log: Logger): Pro
         );
       }
       console.error(`  report: loopwright eval report ${outcome.runId} --html report.html`);
+      const broken = outcome.trials.filter((t) => t.bucket === 'infra_error');
+      if (broken.length) console.error(infraNote(broken));
       if (flags.json)
         console.log(JSON.stringify({ runId: outcome.runId, dir: outcome.dir, models: outcome.models }));
-      return outcome.trials.some((t) => t.bucket === 'infra_error') ? 1 : 0;
+      return broken.length ? 1 : 0;
     } finally {
       await worker.stop({ graceMs: 5_000 });
     }
@@ -74,4 +77,18 @@ export async function runEvalRun(config: Config, flags: Flags, log: Logger): Pro
 function progressLine(spec: TrialSpec, state: string, ticketId: string | undefined, started: number): string {
   const at = `${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s`;
   return `  [${at}] ${spec.task.name} × ${spec.model} #${spec.trial}: ${state}${ticketId ? ` (${ticketId})` : ''}`;
+}
+
+/** Why the run exits 1 although it finished: some trials say nothing about the model. */
+function infraNote(broken: TrialRecord[]): string {
+  const lines = broken.map(
+    (t) =>
+      `    ${t.task} × ${t.model} #${t.trial}: ${t.error?.code ?? 'infra_error'}: ${(t.error?.message ?? '').slice(0, 200)}`,
+  );
+  const tasks = [...new Set(broken.map((t) => t.task))].join(',');
+  return [
+    `  ${broken.length} trial(s) hit an infrastructure error and are left out of the score:`,
+    ...lines,
+    `  fix what broke, then run them again: loopwright eval run --tasks ${tasks} …`,
+  ].join('\n');
 }
