@@ -179,6 +179,9 @@ describe.skipIf(skip)('loopwright eval', () => {
       textsUnder(path.join(env.LOOPWRIGHT_HOME!, 'evidence', t.ticketId)),
     );
     expect(evidence.length).toBeGreaterThan(0);
+    // The out-of-budget agent searched its whole sandbox for them (the shell answered, hunt-42).
+    const hunter = textsUnder(path.join(env.LOOPWRIGHT_HOME!, 'evidence', by['notebooks-search']!.ticketId));
+    expect(hunter.some((text) => text.includes('hunt-42'))).toBe(true);
     for (const s of secrets)
       expect(
         evidence.some((text) => text.includes(s)),
