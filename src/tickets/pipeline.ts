@@ -166,7 +166,12 @@ async function runAttempt(run: TicketRun): Promise<RunResult> {
   const sandbox = await deps.sandboxes.acquire({ ticketId: attempt.id, branch, continueBranch, signal });
   run.sandbox = sandbox;
   await attempt.update({ baseCommit: sandbox.baseCommit });
-  run.checksAhead = new ChecksAhead(sandbox, { timeoutMs: deps.config.budgets.toolTimeoutMs });
+  // Checks run early, beside the proof, only count for the tree that is published. With `proofTests`
+  // that is the tree with the test added, whose checks start beside the test's own run: checks of
+  // the proven tree would be a second full run (typecheck, unit tests) that is thrown away whenever
+  // the test is added, on the same cores the proof needs.
+  if (!sandbox.settings.proofTests)
+    run.checksAhead = new ChecksAhead(sandbox, { timeoutMs: deps.config.budgets.toolTimeoutMs });
   if (!sandbox.isolated)
     await attempt.append({ type: 'log', level: 'warn', text: 'this ticket runs without sandbox isolation' });
   signal.throwIfAborted();
