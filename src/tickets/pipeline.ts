@@ -70,6 +70,14 @@ const RETRYABLE = new Set<string>([
   ErrorCode.GitHubError,
 ]);
 
+/**
+ * Whether a ticket runs on a scripted model: a ticket that names its own model (an eval trial)
+ * runs that one, `replay:<file>` being a scripted one; otherwise the process's model decides.
+ */
+function scriptedFor(model: string | undefined, processScripted: boolean | undefined): boolean | undefined {
+  return model ? model.startsWith('replay:') : processScripted;
+}
+
 /** Which worker process runs an attempt (host:pid), for the timeline and for operators. */
 export const WORKER_ID = `${os.hostname()}:${process.pid}`;
 
@@ -85,10 +93,8 @@ export async function runTicket(
   const found = await store.get(ticketId);
   if (!found) throw new CodedError(ErrorCode.NotFound, `no ticket ${ticketId}`);
   if (isTerminal(found.status)) return { ticket: found };
-  const started = await store.startAttempt(
-    ticketId,
-    deps.scripted !== undefined ? { scripted: deps.scripted } : undefined,
-  );
+  const scripted = scriptedFor(found.request.model, deps.scripted);
+  const started = await store.startAttempt(ticketId, scripted !== undefined ? { scripted } : undefined);
   // Cancelled or settled between the claim and now: nothing to run.
   if (!started) return { ticket: (await store.get(ticketId)) ?? found };
 

@@ -153,7 +153,7 @@ export async function publish(
     modelMs: outcome.modelMs,
     evidenceUrl,
     ticketUrl: deps.ticketUrl?.(ticket.id),
-    scripted: deps.scripted,
+    scripted: ticket.scripted ?? deps.scripted,
     notes: [...(c.guardrails?.findings ?? []), ...(input.notes ?? [])],
   });
   // Still this attempt's ticket right before the push (the forge refuses a later attempt's branch too).

@@ -49,6 +49,24 @@ describe('pipeline on PGlite with the local forge', () => {
     return runTicket(deps(scriptedRunner(opts)), ticket.id);
   };
 
+  it("a ticket's own model decides whether it ran scripted, not the process's default", async () => {
+    const live = { ...deps(scriptedRunner()), scripted: false };
+    const replayed = (
+      await t.store.submit({
+        request: { text: 'Add a CSV export', source: 'cli', requester: 'eval', model: 'replay:/x.jsonl' },
+      })
+    ).ticket;
+    const { ticket } = await runTicket(live, replayed.id);
+    expect(ticket).toMatchObject({ status: 'pr_opened', scripted: true });
+    expect((await forge.getPullRequest(ticket.pr!.number))?.body).toContain('scripted demo model');
+    const named = (
+      await t.store.submit({
+        request: { text: 'Add a PDF export', source: 'cli', requester: 'eval', model: 'gpt-x' },
+      })
+    ).ticket;
+    expect((await runTicket(deps(scriptedRunner()), named.id)).ticket.scripted).toBe(false);
+  });
+
   it('creates the forge repo from a directory, without node_modules', () => {
     const files = sh(forge.repoPath, 'ls-tree', '-r', '--name-only', 'main');
     expect(files).toContain('src/legend.js');
