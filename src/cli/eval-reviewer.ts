@@ -15,7 +15,7 @@ import { createChatModels } from '../loop/llm/openai.ts';
 import { OpenAIChatModel } from '../loop/llm/openai.ts';
 import { REPLAY_MODELS, startReplayServer } from '../loop/replay/server.ts';
 import type { Flags } from './flags.ts';
-import { repoCache } from './eval.ts';
+import { repoCache } from './eval-common.ts';
 
 export async function runEvalReviewer(config: Config, flags: Flags, log: Logger): Promise<number> {
   const tasks = loadSuite(flags.suite ?? BUNDLED_SUITE, flags.tasks);

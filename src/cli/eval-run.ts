@@ -10,7 +10,7 @@ import { isReplayModel, runEvalSuite, type TrialSpec } from '../eval/run.ts';
 import type { TrialRecord } from '../eval/score.ts';
 import { BUNDLED_SUITE, loadSuite } from '../eval/task.ts';
 import type { Flags } from './flags.ts';
-import { positiveInt, repoCache } from './eval.ts';
+import { positiveInt, repoCache } from './eval-common.ts';
 import { DATADESK_DIR, openRuntime, startRuntimeWorker } from './runtime.ts';
 
 export async function runEvalRun(config: Config, flags: Flags, log: Logger): Promise<number> {

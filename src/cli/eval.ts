@@ -3,41 +3,17 @@
  * Progress goes to stderr; with `--json` the last line of stdout is the result the issue fixes.
  */
 import type { Config } from '../config/schema.ts';
-import { resolveTargets } from '../config/targets.ts';
-import { CodedError, ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { warmDeps } from '../eval/deps.ts';
-import { RepoCache } from '../eval/repo.ts';
 import { BUNDLED_SUITE, loadSuite } from '../eval/task.ts';
 import { validateTasks } from '../eval/validate.ts';
+import { positiveInt, repoCache } from './eval-common.ts';
 import type { Flags } from './flags.ts';
-import { DATADESK_DIR } from './runtime.ts';
 
 export const EVAL_USAGE = `loopwright eval validate [--suite DIR] [--tasks GLOB] [--concurrency N] [--json]
 loopwright eval run [--suite DIR] [--models a,b] [--trials K] [--concurrency N] [--tasks GLOB] [--json]
 loopwright eval report <run> [--html FILE]
 loopwright eval compare <baseline run> <run>
 loopwright eval reviewer [--suite DIR] [--tasks GLOB] [--json]`;
-
-export function repoCache(config: Config, log?: Logger): RepoCache {
-  return new RepoCache({
-    home: config.home,
-    targets: resolveTargets(config),
-    defaultSource: DATADESK_DIR,
-    prepare: (repo, base) => warmDeps(config, repo, base, log),
-  });
-}
-
-export const positiveInt = (value: string | undefined, flag: string, fallback: number): number => {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new CodedError(
-      ErrorCode.BadRequest,
-      `--${flag} must be a whole number of 1 or more, not "${value}"`,
-    );
-  return n;
-};
 
 export async function runEval(config: Config, args: string[], flags: Flags, log: Logger): Promise<number> {
   const [sub, ...rest] = args;
