@@ -154,6 +154,7 @@ export async function scoreTrial(host: RunHost, spec: TrialSpec, ticket: Ticket)
     ticketId: ticket.id,
     usage: ticket.usage,
     timings: { ...ticket.timings },
+    turns: await turnsOf(host.store, ticket.id),
   };
   if (ticket.status !== 'pr_opened' || !ticket.published) {
     const error = ticket.error ?? { code: ticket.status, message: `the ticket ended ${ticket.status}` };
@@ -200,6 +201,13 @@ export async function scoreTrial(host: RunHost, spec: TrialSpec, ticket: Ticket)
       error: { code: e.code, message: e.message.slice(0, 600) },
     };
   }
+}
+
+/** Model turns by agent: the loop records one `usage` event per model response. */
+async function turnsOf(store: TicketStore, id: string): Promise<{ coder: number; reviewer: number }> {
+  const turns = { coder: 0, reviewer: 0 };
+  for (const { event } of await store.timeline(id)) if (event.type === 'usage') turns[event.agent]++;
+  return turns;
 }
 
 /** At most `n` at once. */

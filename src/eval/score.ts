@@ -21,6 +21,8 @@ export interface TrialRecord {
   usage: Usage;
   /** The ticket's stage timings plus the harness's own: `hiddenCheckMs`, `roomMs`, `trialMs`. */
   timings: Timings & { hiddenCheckMs?: number; roomMs?: number; appMs?: number; trialMs?: number };
+  /** Model turns (one per model response) the ticket took, by agent, over all its attempts. */
+  turns?: { coder: number; reviewer: number };
   /** Why a trial made no PR, or what broke (`no_pr`, `infra_error`). */
   error?: { code: string; message: string };
   /** Relative to the run directory: the trial's evidence, trajectory, diff, transcript, media. */

@@ -161,6 +161,9 @@ describe.skipIf(skip)('loopwright eval', () => {
     expect(by['revenue-average-order']!.error!.message).toMatch(/503/);
     expect(by['revenue-legend-toggle']!.timings.hiddenCheckMs).toBeGreaterThan(0);
     expect(by['revenue-legend-toggle']!.usage.promptTokens).toBeGreaterThan(0);
+    expect(by['revenue-legend-toggle']!.turns!.coder).toBeGreaterThan(2);
+    expect(by['revenue-legend-toggle']!.turns!.reviewer).toBeGreaterThan(0);
+    expect(by['revenue-average-order']!.turns).toEqual({ coder: 0, reviewer: 0 });
     // Media, diff, transcript and the replayable trajectory of the resolved trial are linked.
     for (const key of ['gif', 'video', 'diff', 'transcript', 'trajectory'])
       expect(
