@@ -21,6 +21,12 @@ export function resolveChromiumPath(configured?: string): string {
   return configured ?? '/usr/bin/chromium';
 }
 
+/** A Chromium outside /usr (Playwright's download) needs its own directory visible, read-only. */
+export function chromiumMounts(chromium: string): Mount[] {
+  const real = existsSync(chromium) ? realpathSync(chromium) : chromium;
+  return real.startsWith('/usr/') ? [] : [{ src: path.dirname(real), dest: path.dirname(real), mode: 'ro' }];
+}
+
 export function writeBrowserLauncher(opts: {
   runner: SandboxRunner;
   scratchDir: string;
@@ -30,11 +36,7 @@ export function writeBrowserLauncher(opts: {
   if (!opts.runner.isolated) return { executablePath: chromium, args: [...CHROMIUM_ARGS] };
   const profileTmp = path.join(opts.scratchDir, 'browser-tmp');
   mkdirSync(profileTmp, { recursive: true });
-  // A Chromium outside /usr (Playwright's download) needs its own directory visible, read-only.
-  const mounts: Mount[] = [];
-  const real = existsSync(chromium) ? realpathSync(chromium) : chromium;
-  if (!real.startsWith('/usr/')) mounts.push({ src: path.dirname(real), dest: path.dirname(real), mode: 'ro' });
-  const cmd = opts.runner.command([chromium], { cwd: '/tmp', onlyMounts: mounts, tmpDir: profileTmp });
+  const cmd = opts.runner.command([chromium], { cwd: '/tmp', onlyMounts: chromiumMounts(chromium), tmpDir: profileTmp });
   const script = `#!/bin/sh\n# Chromium inside the Loopwright sandbox ${path.basename(opts.scratchDir)}\nexec ${[cmd.file, ...cmd.args].map(shq).join(' ')} "$@"\n`;
   const executablePath = path.join(opts.scratchDir, 'chromium.sh');
   writeFileSync(executablePath, script);

@@ -17,11 +17,11 @@
  * (`runner: 'tree'`, for the proof kept as a test, whose point is that it runs with the
  * repository's own `@playwright/test`).
  */
-import { existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { redact } from '../core/redact.ts';
-import { CHROMIUM_ARGS, resolveChromiumPath } from './browser.ts';
+import { CHROMIUM_ARGS, chromiumMounts, resolveChromiumPath } from './browser.ts';
 import { shq, type Mount } from './isolation.ts';
 import type { Room } from './types.ts';
 
@@ -113,7 +113,7 @@ interface RunDirs {
   /** Results and the working directory: the one place the run writes besides its /tmp. */
   out: string;
   tmp: string;
-  /** The `node_modules` the link points at. */
+  /** The `node_modules` the link points at (its real path, mounted at the same path). */
   modules: string;
 }
 
@@ -125,14 +125,14 @@ function writeRunDir(room: Room, run: SpecRun): RunDirs {
     config: path.join(root, 'specs', 'playwright.config.mjs'),
     out: path.join(root, 'out'),
     tmp: path.join(root, 'tmp'),
-    modules: run.runner === 'loopwright' ? OWN_MODULES : path.join(room.dir, 'node_modules'),
+    modules: realpathSync(run.runner === 'loopwright' ? OWN_MODULES : path.join(room.dir, 'node_modules')),
   };
   for (const d of [dirs.specs, dirs.out, dirs.tmp]) mkdirSync(d, { recursive: true });
   for (const spec of run.specs) writeFileSync(path.join(dirs.specs, path.basename(spec.name)), spec.content);
   // Our own package.json and tsconfig end the lookups here, whatever the directories above hold.
   writeFileSync(path.join(dirs.specs, 'package.json'), '{ "private": true, "type": "module" }\n');
   writeFileSync(path.join(dirs.specs, 'tsconfig.json'), '{ "compilerOptions": {} }\n');
-  symlinkSync(existsSync(dirs.modules) ? realpathSync(dirs.modules) : dirs.modules, path.join(dirs.specs, 'node_modules'));
+  symlinkSync(dirs.modules, path.join(dirs.specs, 'node_modules'));
   writeFileSync(dirs.config, `export default ${JSON.stringify(playwrightConfig(run, dirs), null, 2)};\n`);
   return dirs;
 }
@@ -167,10 +167,6 @@ function runMounts(room: Room, run: SpecRun, dirs: RunDirs): { mounts?: Mount[];
     { src: dirs.out, dest: dirs.out, mode: 'rw' },
   ];
   if (run.runner === 'tree') return { mounts: own };
-  const modules = realpathSync(dirs.modules);
-  const path0 = resolveChromiumPath(run.chromiumPath);
-  const chromium = existsSync(path0) ? realpathSync(path0) : path0;
-  const extra: Mount[] = [{ src: modules, dest: modules, mode: 'ro' }];
-  if (!chromium.startsWith('/usr/')) extra.push({ src: path.dirname(chromium), dest: path.dirname(chromium), mode: 'ro' });
-  return { onlyMounts: [...own, ...extra] };
+  const runner: Mount = { src: dirs.modules, dest: dirs.modules, mode: 'ro' };
+  return { onlyMounts: [...own, runner, ...chromiumMounts(resolveChromiumPath(run.chromiumPath))] };
 }
