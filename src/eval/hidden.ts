@@ -14,7 +14,7 @@ import { asCodedError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import { shq } from '../sandbox/isolation.ts';
-import { runSpecs } from '../sandbox/playwright-test.ts';
+import { runSpecs, type SpecFile } from '../sandbox/playwright-test.ts';
 import { openCleanRoom } from '../sandbox/sandbox.ts';
 import type { AppHandle, Room } from '../sandbox/types.ts';
 import type { EvalRepo } from './repo.ts';
@@ -69,11 +69,12 @@ export async function runHiddenCheck(opts: HiddenCheckOptions): Promise<HiddenCh
   }
   try {
     const dir = copyShellCheck(opts.task, room);
+    const specs = readSpecs(opts.task);
     const passes: boolean[] = [];
     let failure: string | undefined;
     for (let i = 0; i < (opts.repeat ?? 1); i++) {
       const t = Date.now();
-      const verdict = await runOnce(opts, room, dir, app.url, i);
+      const verdict = await runOnce(opts, room, { dir, specs }, app.url, i);
       timings.runMs.push(Date.now() - t);
       passes.push(verdict.ok);
       if (!verdict.ok) failure = verdict.why;
@@ -92,20 +93,25 @@ function copyShellCheck(task: EvalTask, room: Room): string {
   return dir;
 }
 
+/** The hidden specs, read once per check (validation runs them three times). */
+function readSpecs(task: EvalTask): SpecFile[] {
+  return task.hiddenSpecs.map((name) => ({
+    name,
+    content: readFileSync(path.join(task.dir, 'hidden', name), 'utf8'),
+  }));
+}
+
 async function runOnce(
   opts: HiddenCheckOptions,
   room: Room,
-  dir: string,
+  { dir, specs }: { dir: string; specs: SpecFile[] },
   baseUrl: string,
   i: number,
 ): Promise<{ ok: boolean; why?: string }> {
   const timeoutMs = opts.timeoutMs ?? 180_000;
   if (opts.task.hiddenSpecs.length) {
     const r = await runSpecs(room, {
-      specs: opts.task.hiddenSpecs.map((name) => ({
-        name,
-        content: readFileSync(path.join(opts.task.dir, 'hidden', name), 'utf8'),
-      })),
+      specs,
       runner: 'loopwright',
       baseUrl,
       timeoutMs,

@@ -97,7 +97,7 @@ export async function runSpecs(room: Room, run: SpecRun): Promise<SpecOutcome> {
     timeoutMs: run.timeoutMs,
     signal: run.signal,
     tmpDir: dirs.tmp,
-    ...runMounts(room, run, dirs),
+    ...runMounts(run, dirs),
   });
   const durationMs = Date.now() - started;
   const output = redact(r.output);
@@ -161,7 +161,7 @@ function playwrightConfig(run: SpecRun, dirs: RunDirs): Record<string, unknown> 
  * What the run sees. Loopwright's runner: its own files, the runner and Chromium, nothing of the
  * checkout. The tree's runner: the room's mounts (its `node_modules`) plus its own files.
  */
-function runMounts(room: Room, run: SpecRun, dirs: RunDirs): { mounts?: Mount[]; onlyMounts?: Mount[] } {
+function runMounts(run: SpecRun, dirs: RunDirs): { mounts?: Mount[]; onlyMounts?: Mount[] } {
   const own: Mount[] = [
     { src: dirs.specs, dest: dirs.specs, mode: 'ro' },
     { src: dirs.out, dest: dirs.out, mode: 'rw' },
